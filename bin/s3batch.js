@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in the compiled dist/ (built by `npm ci` via `prepare`, and by `npm start`).
+import('../dist/cli/main.js').catch((err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
+    console.error('s3batch is not built yet: run `npm run build` (or `npm start`) first.');
+    process.exit(1);
+  }
+  throw err;
+});

@@ -1,0 +1,52 @@
+// ESLint flat config: typescript-eslint's recommended rules plus the import boundaries that keep
+// dependencies pointing inward (domain and lib import nothing of ours; only app/ and cli/ know
+// every concrete implementation).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const boundary = (from, patterns) => ({
+  files: [`src/${from}/**/*.ts`],
+  ignores: ['src/**/*.test.ts'],
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '.tmp/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always'],
+      'no-console': 'off',
+    },
+  },
+  boundary('domain', [
+    { group: ['../*', '!../domain'], message: 'domain/ imports nothing but node: built-ins and itself.' },
+  ]),
+  boundary('lib', [{ group: ['../*', '!../lib'], message: 'lib/ is leaf utilities: it imports nothing of ours.' }]),
+  boundary('store', [
+    {
+      group: ['../engine/*', '../control-api/*', '../http/*', '../app/*', '../cli/*', '../object-store/*'],
+      message: 'store/ depends only on domain/ and lib/.',
+    },
+  ]),
+  boundary('engine', [
+    {
+      group: ['../store/sqlite/*', '../store/postgres/*', '../control-api/*', '../app/*', '../cli/*', '../http/*'],
+      message: 'engine/ uses the JobStore contract, never a concrete store or the HTTP layer.',
+    },
+  ]),
+  boundary('control-api', [
+    {
+      group: ['../store/sqlite/*', '../store/postgres/*', '../app/*', '../cli/*', '../object-store/*'],
+      message: 'control-api/ goes through the engine facade, never a concrete store.',
+    },
+  ]),
+  {
+    files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
