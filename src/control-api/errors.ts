@@ -21,7 +21,9 @@ export const S3_CONTROL_ERROR_STATUS = {
   SignatureDoesNotMatch: 403,
   RequestTimeTooSkewed: 403,
   AuthorizationHeaderMalformed: 400,
+  AuthorizationQueryParametersError: 400,
   XAmzContentSHA256Mismatch: 400,
+  InvalidRequest: 400,
   MalformedXML: 400,
   MaxMessageLengthExceeded: 400,
   MethodNotAllowed: 405,
@@ -39,6 +41,12 @@ export class S3ControlError extends Error {
     this.code = code;
     this.status = S3_CONTROL_ERROR_STATUS[code];
   }
+}
+
+/** An authentication failure (plain data from lib/sigv4) as a jobs-API error. */
+export function fromAuthFailure(failure: { code: string; message: string }): S3ControlError {
+  const code = failure.code in S3_CONTROL_ERROR_STATUS ? (failure.code as S3ControlErrorCode) : 'AccessDenied';
+  return new S3ControlError(code, failure.message);
 }
 
 /** Anything thrown that is not an S3ControlError becomes an opaque InternalServiceException. */

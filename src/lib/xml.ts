@@ -49,7 +49,14 @@ export function parseXml(text: string): XmlElement {
   if (valid !== true) {
     throw new XmlSyntaxError(`The XML you provided was not well-formed: ${valid.err.msg} (line ${valid.err.line})`);
   }
-  const tree = dropWhitespaceText(parser.parse(text) as XmlValue);
+  let parsed: XmlValue;
+  try {
+    parsed = parser.parse(text) as XmlValue;
+  } catch (err) {
+    // The parser's own refusals: nesting deeper than it allows, names like __proto__.
+    throw new XmlSyntaxError(`The XML you provided was not accepted: ${(err as Error).message.replace(/^\[SECURITY\] /, '')}`);
+  }
+  const tree = dropWhitespaceText(parsed);
   if (typeof tree !== 'object' || Array.isArray(tree)) {
     throw new XmlSyntaxError('The XML you provided was not well-formed: no root element');
   }

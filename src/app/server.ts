@@ -1,0 +1,89 @@
+/**
+ * The composition root: config → job store → engine facade → HTTP surfaces → one server. The only
+ * place that knows every concrete implementation.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { createControlApi } from '../control-api/control-api.js';
+import { createJobEvents, type JobEvents } from '../domain/events.js';
+import { createJobService, type JobService } from '../engine/job-service.js';
+import { createAuthenticator } from '../http/auth.js';
+import { createHttpServer } from '../http/server.js';
+import { createServiceEndpoints } from '../service/service-endpoints.js';
+import type { JobStore } from '../store/job-store.js';
+import { openSqliteJobStore } from '../store/sqlite/index.js';
+import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { notImplementedS3 } from './s3-not-implemented.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  /** `http://host:port` as it listens (port resolved when 0 was asked for). */
+  readonly url: string;
+  readonly port: number;
+  readonly jobs: JobService;
+  readonly events: JobEvents;
+  readonly store: JobStore;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') });
+  const events = createJobEvents((err, event) => logger.error({ err, event }, 'job event listener failed'));
+  const jobs = createJobService({ store, events, region: config.region, now: options.now });
+  const metrics = createMetrics();
+  const auth = createAuthenticator(config.accounts, config.region);
+
+  const server = createHttpServer({
+    logger,
+    onRequestDone: metrics.observeRequest,
+    surfaces: {
+      service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
+      control: createControlApi({ jobs, auth, maxBodyBytes: config.maxControlBodyBytes, logger }),
+      s3: notImplementedS3,
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, dataDir: config.dataDir, region: config.region }, 's3batch is listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    jobs,
+    events,
+    store,
+    logger,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

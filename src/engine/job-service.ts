@@ -1,0 +1,97 @@
+/**
+ * The engine's facade: every read and change of a job goes through here — the S3 Control API,
+ * and later the CLI and the dashboard. It owns ids, ARNs, the idempotency hash and the events;
+ * the store owns atomicity. Refusals surface as JobStoreError (mapped per protocol elsewhere).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { JobEvents } from '../domain/events.js';
+import { jobArn, type Job } from '../domain/job.js';
+import type { RequestedJobStatus } from '../domain/job-status.js';
+import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
+import type { JobCursor, JobStore, ListJobsQuery } from '../store/job-store.js';
+
+export interface JobServiceOptions {
+  readonly store: JobStore;
+  readonly events: JobEvents;
+  readonly region: string;
+  readonly now?: () => number;
+}
+
+export interface JobService {
+  createJob(input: CreateJobInput): Promise<{ job: Job; created: boolean }>;
+  describeJob(accountId: string, jobId: string): Promise<Job | undefined>;
+  listJobs(query: ListJobsQuery): Promise<Job[]>;
+  requestStatus(accountId: string, jobId: string, requested: RequestedJobStatus, reason?: string): Promise<Job>;
+  updatePriority(accountId: string, jobId: string, priority: number): Promise<Job>;
+  getTags(accountId: string, jobId: string): Promise<S3Tag[]>;
+  putTags(accountId: string, jobId: string, tags: readonly S3Tag[]): Promise<void>;
+  deleteTags(accountId: string, jobId: string): Promise<void>;
+  secret(name: string): Promise<Buffer>;
+  readonly now: () => number;
+}
+
+/**
+ * The idempotency comparison: two CreateJob requests are "identical" when their canonical specs
+ * (fixed key order, effective defaults) and their tag sets are equal. Tag order does not matter.
+ */
+export function requestHash(input: Pick<CreateJobInput, 'spec' | 'tags'>): string {
+  const tags = [...input.tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify({ spec: input.spec, tags })).digest('hex');
+}
+
+export function createJobService(options: JobServiceOptions): JobService {
+  const { store, events, region } = options;
+  const now = options.now ?? Date.now;
+  const secrets = new Map<string, Promise<Buffer>>();
+
+  return {
+    now,
+    async createJob(input) {
+      const id = randomUUID();
+      const result = await store.createJob({
+        id,
+        accountId: input.accountId,
+        arn: jobArn(region, input.accountId, id),
+        spec: input.spec,
+        tags: input.tags,
+        clientRequestToken: input.clientRequestToken,
+        requestHash: requestHash(input),
+        nowMs: now(),
+      });
+      if (result.created) events.emit('job:created', { job: result.job });
+      return result;
+    },
+    describeJob: (accountId, jobId) => store.getJob(accountId, jobId),
+    listJobs: (query) => store.listJobs(query),
+    async requestStatus(accountId, jobId, requested, reason) {
+      const { job, from } = await store.requestStatus(accountId, jobId, requested, reason, now());
+      if (job.status !== from) events.emit('job:statusChanged', { job, from, to: job.status });
+      return job;
+    },
+    async updatePriority(accountId, jobId, priority) {
+      const { job, from } = await store.updatePriority(accountId, jobId, priority, now());
+      if (from !== priority) events.emit('job:priorityChanged', { job, from, to: priority });
+      return job;
+    },
+    getTags: (accountId, jobId) => store.getTags(accountId, jobId),
+    async putTags(accountId, jobId, tags) {
+      const job = await store.putTags(accountId, jobId, tags, now());
+      events.emit('job:tagsChanged', { job });
+    },
+    async deleteTags(accountId, jobId) {
+      const job = await store.deleteTags(accountId, jobId, now());
+      events.emit('job:tagsChanged', { job });
+    },
+    secret(name) {
+      let s = secrets.get(name);
+      if (!s) {
+        s = store.getSecret(name);
+        secrets.set(name, s);
+        s.catch(() => secrets.delete(name));
+      }
+      return s;
+    },
+  };
+}
+
+export type { JobCursor };

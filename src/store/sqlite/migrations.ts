@@ -1,0 +1,146 @@
+/**
+ * The SQLite schema, as numbered, append-only migrations kept in this module (so the build ships
+ * them without copying .sql files), and the runner that applies them at open.
+ *
+ * Rules: never edit or renumber a migration that has shipped; add the next number instead. Each
+ * migration runs in its own IMMEDIATE transaction that first inserts its ledger row, so a second
+ * process racing on the same file waits for the write lock, then sees the row and steps back. A
+ * database whose ledger holds numbers this version does not know was written by a newer
+ * s3batch and is refused, rather than half-understood.
+ *
+ * Conventions (STYLE.md, house conventions): times are integer epoch milliseconds in `*_ms`
+ * columns; everything that is filtered, sorted or guarded is an explicit column; what is only
+ * read back whole (the spec, tags, failure reasons, the generated manifest) is JSON text. Tables
+ * are STRICT so a wrong type is an error instead of a silent coercion.
+ */
+import type Database from 'better-sqlite3';
+
+import { SqliteStoreError } from './sqlite-store-error.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'jobs and secrets',
+    sql: `
+      -- One row per job. id is globally unique (the engine's transition() takes the id alone);
+      -- every API lookup also filters on account_id.
+      CREATE TABLE jobs (
+        id                      TEXT    NOT NULL PRIMARY KEY,
+        account_id              TEXT    NOT NULL,
+        arn                     TEXT    NOT NULL,
+        status                  TEXT    NOT NULL CHECK (status IN (
+                                  'Active', 'Cancelled', 'Cancelling', 'Complete', 'Completing',
+                                  'Failed', 'Failing', 'New', 'Paused', 'Pausing', 'Preparing',
+                                  'Ready', 'Suspended')),
+        -- the current priority; spec_json keeps the requested one
+        priority                INTEGER NOT NULL,
+        client_request_token    TEXT    NOT NULL,
+        request_hash            TEXT    NOT NULL,
+        created_ms              INTEGER NOT NULL,
+        updated_ms              INTEGER NOT NULL,
+        -- non-null exactly when status is Complete, Failed or Cancelled
+        termination_ms          INTEGER,
+        -- the last time the job entered Suspended (kept as history once it leaves)
+        suspended_ms            INTEGER,
+        suspended_cause         TEXT,
+        status_update_reason    TEXT,
+        -- UpdateJobStatus(Ready) arrived while New/Preparing
+        confirmed_early         INTEGER NOT NULL DEFAULT 0 CHECK (confirmed_early IN (0, 1)),
+        total_tasks             INTEGER NOT NULL DEFAULT 0,
+        succeeded_tasks         INTEGER NOT NULL DEFAULT 0,
+        failed_tasks            INTEGER NOT NULL DEFAULT 0,
+        -- time spent in Active before the current Active period; the period began at
+        -- active_since_ms, which is non-null exactly while status is Active
+        active_ms               INTEGER NOT NULL DEFAULT 0,
+        active_since_ms         INTEGER,
+        spec_json               TEXT    NOT NULL,
+        tags_json               TEXT    NOT NULL DEFAULT '[]',
+        failure_reasons_json    TEXT    NOT NULL DEFAULT '[]',
+        generated_manifest_json TEXT
+      ) STRICT;
+
+      -- CreateJob idempotency: one job per (account, ClientRequestToken).
+      CREATE UNIQUE INDEX jobs_account_token ON jobs (account_id, client_request_token);
+
+      -- ListJobs: newest first, keyset-paged on (created_ms, id); with and without a status filter.
+      CREATE INDEX jobs_account_created ON jobs (account_id, created_ms DESC, id DESC);
+      CREATE INDEX jobs_account_status_created ON jobs (account_id, status, created_ms DESC, id DESC);
+
+      -- Random secrets the service keeps (NextToken signing, ...), created once and never rotated
+      -- by the store.
+      CREATE TABLE secrets (
+        name       TEXT    NOT NULL PRIMARY KEY,
+        value      BLOB    NOT NULL,
+        created_ms INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+] satisfies Migration[]);
+
+const LEDGER_SQL = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER NOT NULL PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_ms INTEGER NOT NULL
+  ) STRICT
+`;
+
+/** Checks the list itself: versions are 1, 2, 3 … in order, with no gap. */
+export function assertMigrationsWellFormed(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`SQLite migration #${i} has version ${m.version}; expected ${i + 1}`);
+    }
+  });
+}
+
+/**
+ * Applies every pending migration, each in one IMMEDIATE transaction. Returns the versions
+ * applied by this call (empty when the database was already up to date).
+ */
+export function migrate(
+  db: Database.Database,
+  nowMs: number,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number[] {
+  assertMigrationsWellFormed(migrations);
+  db.transaction(() => db.exec(LEDGER_SQL)).immediate();
+
+  const appliedVersions = (): Set<number> =>
+    new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
+
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = [...appliedVersions()].filter((v) => !known.has(v)).sort((a, b) => a - b);
+  if (unknown.length > 0) {
+    throw new SqliteStoreError(
+      'NewerSchema',
+      `The database ${db.name} was migrated by a newer version of s3batch (migrations ${unknown.join(', ')} are ` +
+        `unknown to this version, which knows 1..${migrations.length}). Upgrade s3batch to open it.`,
+    );
+  }
+
+  const insertLedger = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)',
+  );
+  const isApplied = db.prepare<[number], number>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const applied: number[] = [];
+  for (const m of migrations) {
+    const ran = db
+      .transaction(() => {
+        // Re-checked under the write lock: another process may have applied it meanwhile.
+        if (isApplied.get(m.version) !== undefined) return false;
+        insertLedger.run(m.version, m.name, nowMs);
+        db.exec(m.sql);
+        return true;
+      })
+      .immediate();
+    if (ran) applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,146 @@
+/**
+ * Runs the JobStore contract on SQLite (a fresh temp-dir database file per test, removed after a
+ * passing test and kept — with its path printed — after a failing one), plus what only SQLite
+ * has: migrations, the WAL file mode, and the busy-timeout behaviour.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+
+import type { JobStore } from '../../src/store/job-store.js';
+import { MIGRATIONS, openSqliteJobStore, SqliteStoreError } from '../../src/store/sqlite/index.js';
+import { runJobStoreContract } from './job-store.contract.js';
+
+/** A fresh directory for one test: removed when the test passes, kept (and printed) when it fails. */
+async function makeTestDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 's3batch-sqlite-'));
+  onTestFinished(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      console.warn(`kept the SQLite database of the failed test "${ctx.task.name}" in ${dir}`);
+    } else {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  return dir;
+}
+
+runJobStoreContract('SQLite JobStore', async () => {
+  const dir = await makeTestDir();
+  // a nested path: opening creates the missing parent directory
+  const file = path.join(dir, 'data', 's3batch.db');
+  const opened: JobStore[] = [await openSqliteJobStore({ path: file })];
+  const first = opened[0];
+  if (!first) throw new Error('unreachable');
+  return {
+    store: first,
+    reopen: async () => {
+      const store = await openSqliteJobStore({ path: file });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describe('SQLite JobStore specifics', () => {
+  let file: string;
+  const stores: JobStore[] = [];
+  const raws: Database.Database[] = [];
+
+  beforeEach(async () => {
+    file = path.join(await makeTestDir(), 's3batch.db');
+  });
+
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    for (const raw of raws.splice(0)) raw.close();
+  });
+
+  async function open(options: { busyTimeoutMs?: number } = {}): Promise<JobStore> {
+    const store = await openSqliteJobStore({ path: file, ...options });
+    stores.push(store);
+    return store;
+  }
+
+  function rawConnection(): Database.Database {
+    const raw = new Database(file, { timeout: 0 });
+    raws.push(raw);
+    return raw;
+  }
+
+  it('numbers migrations 1..N', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('records every migration in the ledger once; reopening is a no-op', async () => {
+    await (await open()).close();
+    const ledger = () =>
+      rawConnection().prepare('SELECT version, name, applied_ms FROM schema_migrations ORDER BY version').all();
+    const afterFirstOpen = ledger();
+    expect(afterFirstOpen.map((r) => (r as { version: number }).version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await (await open()).close();
+    expect(ledger()).toEqual(afterFirstOpen);
+  });
+
+  it('uses WAL', async () => {
+    await open();
+    expect(rawConnection().pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('refuses a database migrated by a newer version', async () => {
+    await (await open()).close();
+    rawConnection()
+      .prepare('INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)')
+      .run(MIGRATIONS.length + 41, 'from the future', 0);
+    const err: unknown = await openSqliteJobStore({ path: file }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SqliteStoreError);
+    expect((err as SqliteStoreError).code).toBe('NewerSchema');
+    expect((err as Error).message).toContain(`migrations ${MIGRATIONS.length + 41} are unknown`);
+  });
+
+  it('fails with a clear Busy error when another connection holds the write lock, and reads meanwhile', async () => {
+    const store = await open({ busyTimeoutMs: 50 });
+    const { job } = await store.createJob({
+      id: 'job-1',
+      accountId: '111122223333',
+      arn: 'arn:aws:s3:us-east-1:111122223333:job/job-1',
+      spec: {
+        Operation: { S3DeleteObjectTagging: {} },
+        Report: { Enabled: false },
+        Priority: 1,
+        RoleArn: 'arn:aws:iam::111122223333:role/r',
+        ConfirmationRequired: false,
+      },
+      tags: [],
+      clientRequestToken: 't',
+      requestHash: 'h',
+      nowMs: 1,
+    });
+    const raw = rawConnection();
+    raw.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const err: unknown = await store.updatePriority('111122223333', 'job-1', 5, 2).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(err).toBeInstanceOf(SqliteStoreError);
+      expect((err as SqliteStoreError).code).toBe('Busy');
+      expect((err as Error).message).toMatch(/locked by another connection/);
+      // WAL: readers are not blocked by the other writer
+      expect(await store.getJob('111122223333', 'job-1')).toEqual(job);
+    } finally {
+      raw.exec('COMMIT');
+    }
+    expect((await store.updatePriority('111122223333', 'job-1', 5, 2)).from).toBe(1);
+  });
+});
