@@ -88,18 +88,20 @@ export function createControlApi(options: ControlApiOptions): ControlApiHandler 
         });
       sendXml(res, 200, requestId, response === undefined ? undefined : buildXml(response));
     } catch (caught) {
-      if (caught instanceof BodyTooLargeError) {
-        res.setHeader('Connection', 'close');
-        caught = new S3ControlError(
-          'MaxMessageLengthExceeded',
-          `Your request was too big: the jobs API accepts bodies of at most ${caught.limit} bytes`,
-        );
-      }
-      const error = toS3ControlError(caught);
+      const error = toS3ControlError(caught instanceof BodyTooLargeError ? tooLarge(res, caught) : caught);
       if (error.status >= 500) logger.error({ err: caught, requestId, operation }, 'jobs API request failed');
       sendXml(res, error.status, requestId, renderErrorResponse(error, requestId, hostIdFor(requestId)));
     }
   };
+}
+
+/** A body over the cap: answer and close the connection rather than drain an unbounded body. */
+function tooLarge(res: ServerResponse, err: BodyTooLargeError): S3ControlError {
+  res.setHeader('Connection', 'close');
+  return new S3ControlError(
+    'MaxMessageLengthExceeded',
+    `Your request was too big: the jobs API accepts bodies of at most ${err.limit} bytes`,
+  );
 }
 
 /** `/v20180820/jobs[/{id}[/priority|status|tagging]]` → the route path and the decoded id. */

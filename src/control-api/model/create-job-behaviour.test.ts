@@ -62,6 +62,11 @@ describe('whitespace', () => {
     expect(specJson(parseXml(pretty))).toBe(specJson(parseXml(compact)));
   });
 
+  it('lengths count characters (code points): 256 emoji fit a 256-character Description', () => {
+    const doc = withElement(baseRequest(), '', `<Description>${'😀'.repeat(256)}</Description>`);
+    expect(parseCreateJobRequest(doc).spec.Description).toHaveLength(512);
+  });
+
   it('leaf text is kept verbatim (no trimming)', () => {
     const doc = withElement(baseRequest(), '', '<Description>  two  spaces  </Description>');
     expect(parseCreateJobRequest(doc).spec.Description).toBe('  two  spaces  ');

@@ -24,9 +24,9 @@ describe('parsePutJobTaggingRequest', () => {
   });
 
   it('reads several tags in order, values may be empty, entities decoded', () => {
-    expect(parse(body(tagsOf(member('b', '') + member('a', 'x &amp; y') + member('ключ', 'значение 1'))))).toEqual([
+    expect(parse(body(tagsOf(member('b', '') + member('a', 'x &#x2B; y') + member('ключ', 'значение 1'))))).toEqual([
       { Key: 'b', Value: '' },
-      { Key: 'a', Value: 'x & y' },
+      { Key: 'a', Value: 'x + y' },
       { Key: 'ключ', Value: 'значение 1' },
     ]);
   });

@@ -114,18 +114,18 @@ function readMap(shape: MapShape, raw: XmlValue, path: string): Record<string, s
   const pairs: [string, string][] = [];
   const seen = new Set<string>();
   entries.forEach((entry, i) => {
-    const el = element(entry, itemPath(childPath(path, 'entry'), i));
-    const keyPath = `${itemPath(childPath(path, 'entry'), i)}.key`;
+    const entryElementPath = itemPath(childPath(path, 'entry'), i);
+    const el = element(entry, entryElementPath);
     const keyRaw = own(el, 'key');
-    if (keyRaw === undefined) fail(keyPath, 'is required');
-    const key = text(keyRaw, keyPath);
-    const path_ = entryPath(path, key);
-    checkString(shape.key, key, path_, 'key ');
-    if (seen.has(key)) fail(path_, 'is a duplicate key');
+    if (keyRaw === undefined) fail(`${entryElementPath}.key`, 'is required');
+    const key = text(keyRaw, `${entryElementPath}.key`);
+    const at = entryPath(path, key);
+    checkString(shape.key, key, at, 'key ');
+    if (seen.has(key)) fail(at, 'is a duplicate key');
     seen.add(key);
     const valueRaw = own(el, 'value');
-    if (valueRaw === undefined) fail(path_, 'value is required');
-    pairs.push([key, checkString(shape.value, text(valueRaw, path_), path_)]);
+    if (valueRaw === undefined) fail(at, 'value is required');
+    pairs.push([key, checkString(shape.value, text(valueRaw, at), at)]);
   });
   // Keys sorted: the same map in another entry order gives the same spec. Object.fromEntries
   // defines own data properties, so a key "__proto__" stays an ordinary key.

@@ -1,7 +1,7 @@
 /** renderJobSpec / renderTags give the restXml form of reference §4.2 that the SDKs parse. */
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../domain/job-spec.js';
-import { buildXml, parseXml } from '../../lib/xml.js';
+import { buildXml, parseXml, type XmlValue } from '../../lib/xml.js';
 import { parseCreateJobRequest, renderJobSpec, renderTags } from './index.js';
 import { baseRequest, fixtureText, generatorRequest, variantBodies, withElement } from './test-support.js';
 
@@ -76,6 +76,18 @@ describe('renderJobSpec', () => {
     expect('Extensions' in out).toBe(false);
     expect('Description' in out).toBe(false);
     expect(xmlOf(spec)).not.toContain('s3batch');
+  });
+
+  it('renders what the §4.2 DescribeJob example carries for its spec', () => {
+    const job = parseXml(fixtureText('describejob-response.xml'))['DescribeJobResult'] as Record<string, XmlValue>;
+    const described = job['Job'] as Record<string, XmlValue>;
+    // The Job element read as a request body: server-only members are unknown elements, ignored.
+    const spec = parseCreateJobRequest({ CreateJobRequest: { ...described, ClientRequestToken: 't' } }).spec;
+    const rendered = parseXml(xmlOf(spec))['Job'] as Record<string, XmlValue>;
+    for (const name of ['ConfirmationRequired', 'Description', 'Manifest', 'Operation', 'Priority', 'Report', 'RoleArn']) {
+      expect(rendered[name]).toEqual(described[name]);
+    }
+    expect(Object.keys(rendered)).toHaveLength(7);
   });
 
   it('renders a spec that went through JSON storage the same way', () => {

@@ -60,15 +60,6 @@ export function withElement(doc: XmlElement, parentPath: string, fragment: strin
   return copy;
 }
 
-/**
- * The captured JS SDK body with its one value the model forbids made valid: the object tag value
- * `prod & <test>` breaks the S3Tag pattern (reference §3.2), so the verbatim body is rejected.
- */
-export function jsSdkRequestMadeValid(): XmlElement {
-  const doc = parseXml(fixtureText('createjob-request-js-sdk.xml'));
-  return withElement(doc, 'Operation.S3PutObjectTagging.TagSet.member[1]', '<Value>prod and test</Value>');
-}
-
 /** A copy of `doc` without the element at `path`. */
 export function without(doc: XmlElement, path: string): XmlElement {
   const copy = structuredClone(doc);
