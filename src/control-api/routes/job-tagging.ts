@@ -1,5 +1,4 @@
 /** GetJobTagging / PutJobTagging / DeleteJobTagging: /v20180820/jobs/{id}/tagging */
-import { S3ControlError } from '../errors.js';
 import { parsePutJobTaggingRequest, renderTags } from '../model/index.js';
 import { result } from '../render.js';
 import type { Route } from '../route.js';
@@ -10,9 +9,7 @@ export const getJobTagging: Route = {
   method: 'GET',
   path: 'job/tagging',
   async handle({ accountId, jobId, jobs }) {
-    const job = await jobs.describeJob(accountId, jobId as string);
-    if (!job) throw new S3ControlError('NotFoundException', 'The specified job does not exist');
-    return result('GetJobTaggingResult', { Tags: renderTags(job.tags) });
+    return result('GetJobTaggingResult', { Tags: renderTags(await jobs.getTags(accountId, jobId as string)) });
   },
 };
 

@@ -485,33 +485,15 @@ function verifyHeaderForm(
     return fail('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.');
   }
 
-  const input: SignatureInput = {
-    method: req.method,
-    path: canonicalPath(req.rawPath),
-    tail:
-      '\n' +
-      canonicalQueryString(params) +
-      '\n' +
-      canonicalHeaders(req.headers, signedHeaders) +
-      '\n' +
-      parts.signedHeaders +
-      '\n' +
-      payloadHash,
-    stsPrefix: SIGV4_ALGORITHM + '\n' + amzDate + '\n' + cred.scope + '\n',
-    key: signingKeyFor(account.secretAccessKey, cred),
-  };
-  if (!signatureMatches(input, parts.signature)) return signatureMismatch();
-  return {
-    ok: true,
-    accessKeyId: cred.accessKeyId,
-    accountId: account.accountId,
+  return checkSignature(req, account, cred, {
+    query: canonicalQueryString(params),
+    headerNames: signedHeaders,
+    signedHeadersText: parts.signedHeaders,
     payloadHash,
     amzDate,
-    scope: cred.scope,
-    signingKey: input.key,
-    seedSignature: parts.signature,
+    signature: parts.signature,
     presigned: false,
-  };
+  });
 }
 
 function verifyPresignedForm(
@@ -580,32 +562,50 @@ function verifyPresignedForm(
     return fail('AccessDenied', 403, 'Request is not valid yet');
   }
 
+  // The signature is hex: its canonical form is itself (anything else will not match).
+  return checkSignature(req, account, cred, {
+    query: canonicalQueryString(params, signature),
+    headerNames: names,
+    signedHeadersText,
+    payloadHash,
+    amzDate,
+    signature: signature.value,
+    presigned: true,
+  });
+}
+
+/** The last step of both forms: build the canonical request, compare, and describe the success. */
+function checkSignature(
+  req: SigV4Request,
+  account: { secretAccessKey: string; accountId: string },
+  cred: ParsedCredential,
+  c: {
+    query: string;
+    headerNames: readonly string[];
+    signedHeadersText: string;
+    payloadHash: string;
+    amzDate: string;
+    signature: string;
+    presigned: boolean;
+  },
+): VerifyResult {
   const input: SignatureInput = {
     method: req.method,
     path: canonicalPath(req.rawPath),
-    tail:
-      '\n' +
-      canonicalQueryString(params, signature) +
-      '\n' +
-      canonicalHeaders(req.headers, names) +
-      '\n' +
-      signedHeadersText +
-      '\n' +
-      payloadHash,
-    stsPrefix: SIGV4_ALGORITHM + '\n' + amzDate + '\n' + cred.scope + '\n',
+    tail: `\n${c.query}\n${canonicalHeaders(req.headers, c.headerNames)}\n${c.signedHeadersText}\n${c.payloadHash}`,
+    stsPrefix: `${SIGV4_ALGORITHM}\n${c.amzDate}\n${cred.scope}\n`,
     key: signingKeyFor(account.secretAccessKey, cred),
   };
-  // The signature is hex: its canonical form is itself (anything else will not match).
-  if (!signatureMatches(input, signature.value)) return signatureMismatch();
+  if (!signatureMatches(input, c.signature)) return signatureMismatch();
   return {
     ok: true,
     accessKeyId: cred.accessKeyId,
     accountId: account.accountId,
-    payloadHash,
-    amzDate,
+    payloadHash: c.payloadHash,
+    amzDate: c.amzDate,
     scope: cred.scope,
     signingKey: input.key,
-    seedSignature: signature.value,
-    presigned: true,
+    seedSignature: c.signature,
+    presigned: c.presigned,
   };
 }
