@@ -76,3 +76,19 @@ describe('unknown routes and methods', () => {
     });
   }
 });
+
+describe('failures inside the server', () => {
+  it('answer 500 InternalServiceException (a server fault) without leaking details', async () => {
+    const { ListJobsCommand, InternalServiceException } = await import('@aws-sdk/client-s3-control');
+    const { controlClient, ACCOUNT_A } = await import('../helpers/server.js');
+    const server = await startTestServer();
+    await server.store.close(); // the job database is gone from under the API
+    const err = await controlClient(server)
+      .send(new ListJobsCommand({ AccountId: ACCOUNT_A.accountId }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InternalServiceException);
+    expect((err as InstanceType<typeof InternalServiceException>).$fault).toBe('server');
+    expect((err as InstanceType<typeof InternalServiceException>).$metadata.httpStatusCode).toBe(500);
+    expect((err as Error).message).not.toMatch(/sqlite|closed/i);
+  });
+});
