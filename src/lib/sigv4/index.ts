@@ -32,3 +32,4 @@ export {
 export { sha256Hex, hmacSha256, deriveSigningKey, EMPTY_SHA256 } from './hash.js';
 export { SigV4Error, isSigV4Error, SIGNATURE_MISMATCH_MESSAGE, type AuthError, type AuthErrorCode } from './errors.js';
 export { splitRequestTarget } from './canonical.js';
+export { createSigner, type Signer, type SignerOptions, type RequestToSign } from './sign.js';
