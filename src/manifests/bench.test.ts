@@ -1,0 +1,17 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('bench/prepare.ts', () => {
+  it('runs in quick mode and counts every line (numbers are for humans, not checked)', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [fileURLToPath(new URL('node_modules/vite-node/vite-node.mjs', `file://${root}`)), 'bench/prepare.ts', '--quick'],
+      { cwd: root, timeout: 60_000, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST'))) },
+    );
+    expect(stdout).toMatch(/prepare quick: lines=50000 tasks=50000 chunks=50 lines\/s=\d+ peakRSS=[\d.]+MB/);
+  });
+});

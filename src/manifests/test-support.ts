@@ -1,0 +1,192 @@
+/**
+ * Test helpers (excluded from the build): an in-memory S3Port backed by Buffers — the one thing
+ * manifest and report tests may fake — with versions, ranges, If-Match, streamed bodies cut into
+ * chosen sizes, injectable faults and a call log.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import {
+  S3PortError,
+  type GetObjectOptions,
+  type GetObjectResult,
+  type ObjectHead,
+  type ObjectRef,
+  type PutObjectOptions,
+  type S3Port,
+} from '../s3/s3-port.js';
+
+interface StoredVersion {
+  readonly body: Buffer;
+  readonly etag: string;
+  readonly versionId: string | undefined;
+  readonly contentType: string | undefined;
+}
+
+export type MemoryS3Op = 'get' | 'head' | 'put';
+
+export interface MemoryS3Call {
+  readonly op: MemoryS3Op;
+  readonly ref: ObjectRef;
+  readonly options?: GetObjectOptions | PutObjectOptions;
+}
+
+export class MemoryS3 implements S3Port {
+  private readonly store = new Map<string, StoredVersion[]>();
+  private readonly buckets = new Set<string>();
+  private nextVersion = 1;
+  /** New objects get version ids (else: unversioned, each put replaces). */
+  versioned = false;
+  /** Size of the chunks a body streams in; tests vary it to cross every boundary. */
+  chunkBytes = 64 * 1024;
+  /** Inject a failure: return an error to throw before the operation runs. */
+  fault: ((op: MemoryS3Op, ref: ObjectRef) => Error | undefined) | undefined;
+  readonly calls: MemoryS3Call[] = [];
+
+  constructor(buckets: readonly string[] = []) {
+    for (const b of buckets) this.buckets.add(b);
+  }
+
+  createBucket(bucket: string): void {
+    this.buckets.add(bucket);
+  }
+
+  /** Stores an object directly (no call logged); returns its quoted ETag and version. */
+  put(bucket: string, key: string, body: Buffer | string): { etag: string; versionId?: string } {
+    this.buckets.add(bucket);
+    return this.store_(bucket, key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, undefined);
+  }
+
+  /** Stores gzip(body). */
+  putGzip(bucket: string, key: string, body: Buffer | string): { etag: string; versionId?: string } {
+    return this.put(bucket, key, gzipSync(typeof body === 'string' ? Buffer.from(body, 'utf8') : body));
+  }
+
+  /** The latest version's bytes, or undefined. */
+  bytes(bucket: string, key: string): Buffer | undefined {
+    return this.store.get(`${bucket}/${key}`)?.at(-1)?.body;
+  }
+
+  text(bucket: string, key: string): string | undefined {
+    return this.bytes(bucket, key)?.toString('utf8');
+  }
+
+  contentType(bucket: string, key: string): string | undefined {
+    return this.store.get(`${bucket}/${key}`)?.at(-1)?.contentType;
+  }
+
+  keys(bucket: string): string[] {
+    return [...this.store.keys()].filter((k) => k.startsWith(`${bucket}/`)).map((k) => k.slice(bucket.length + 1));
+  }
+
+  async getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult> {
+    this.calls.push(options === undefined ? { op: 'get', ref } : { op: 'get', ref, options });
+    this.injected('get', ref);
+    const version = this.find(ref);
+    if (options?.ifMatch !== undefined && bare(options.ifMatch) !== bare(version.etag)) {
+      throw new S3PortError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+    }
+    let body = version.body;
+    if (options?.range) {
+      const { start } = options.range;
+      const end = Math.min(options.range.end ?? body.length - 1, body.length - 1);
+      if (start >= body.length || end < start) throw new S3PortError('InvalidRange', 416, 'The requested range is not satisfiable');
+      body = body.subarray(start, end + 1);
+    }
+    return { ...this.head(version), contentLength: body.length, body: this.stream(body) };
+  }
+
+  async headObject(ref: ObjectRef): Promise<ObjectHead> {
+    this.calls.push({ op: 'head', ref });
+    this.injected('head', ref);
+    return this.head(this.find(ref));
+  }
+
+  async putObject(
+    ref: Omit<ObjectRef, 'versionId'>,
+    body: Buffer | Readable,
+    options?: PutObjectOptions,
+  ): Promise<{ etag: string; versionId?: string }> {
+    this.calls.push(options === undefined ? { op: 'put', ref } : { op: 'put', ref, options });
+    this.injected('put', ref);
+    if (!this.buckets.has(ref.bucket)) throw new S3PortError('NoSuchBucket', 404, 'The specified bucket does not exist');
+    let bytes: Buffer;
+    if (Buffer.isBuffer(body)) {
+      bytes = body;
+    } else {
+      if (options?.contentLength === undefined) throw new Error('MemoryS3: a streamed body needs contentLength');
+      const parts: Buffer[] = [];
+      for await (const chunk of body) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      bytes = Buffer.concat(parts);
+    }
+    if (options?.contentLength !== undefined && options.contentLength !== bytes.length) {
+      throw new S3PortError('IncompleteBody', 400, `Got ${bytes.length} bytes, Content-Length said ${options.contentLength}`);
+    }
+    return this.store_(ref.bucket, ref.key, bytes, options?.contentType);
+  }
+
+  private store_(bucket: string, key: string, body: Buffer, contentType: string | undefined): { etag: string; versionId?: string } {
+    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    const versionId = this.versioned ? `v${String(this.nextVersion++).padStart(6, '0')}` : undefined;
+    const id = `${bucket}/${key}`;
+    const versions = this.versioned ? (this.store.get(id) ?? []) : [];
+    versions.push({ body, etag, versionId, contentType });
+    this.store.set(id, versions);
+    return versionId === undefined ? { etag } : { etag, versionId };
+  }
+
+  private injected(op: MemoryS3Op, ref: ObjectRef): void {
+    const error = this.fault?.(op, ref);
+    if (error) throw error;
+  }
+
+  private find(ref: ObjectRef): StoredVersion {
+    if (!this.buckets.has(ref.bucket)) throw new S3PortError('NoSuchBucket', 404, 'The specified bucket does not exist');
+    const versions = this.store.get(`${ref.bucket}/${ref.key}`);
+    if (!versions?.length) throw new S3PortError('NoSuchKey', 404, 'The specified key does not exist.');
+    if (ref.versionId === undefined) return versions.at(-1)!;
+    const found = versions.find((v) => (v.versionId ?? 'null') === ref.versionId);
+    if (!found) throw new S3PortError('NoSuchVersion', 404, 'The specified version does not exist.');
+    return found;
+  }
+
+  private head(v: StoredVersion): ObjectHead {
+    return v.versionId === undefined
+      ? { etag: v.etag, contentLength: v.body.length }
+      : { etag: v.etag, versionId: v.versionId, contentLength: v.body.length };
+  }
+
+  private stream(body: Buffer): Readable {
+    const size = Math.max(1, this.chunkBytes);
+    function* chunks(): Generator<Buffer> {
+      for (let i = 0; i < body.length; i += size) yield body.subarray(i, i + size);
+    }
+    return Readable.from(chunks());
+  }
+}
+
+function bare(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}
+
+/** A deterministic PRNG (mulberry32) for property tests: same seed, same cases. */
+export function prng(seed: number): { next(): number; int(max: number): number; pick<T>(items: readonly T[]): T } {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (max) => Math.floor(next() * max),
+    pick: (items) => items[Math.floor(next() * items.length)]!,
+  };
+}
+
+/** One CSV field, quoted when it must be (or always). */
+export function csvField(value: string, always = false): string {
+  return always || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
