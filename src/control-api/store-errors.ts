@@ -16,5 +16,9 @@ export function fromStoreError(err: unknown): unknown {
       return new S3ControlError('JobStatusException', err.message);
     case 'TerminalJob':
       return new S3ControlError('BadRequestException', err.message);
+    default:
+      // Engine-side refusals (leases, chunks) never come from an API call; if one does, it is a
+      // bug and answers InternalServiceException.
+      return err;
   }
 }

@@ -17,6 +17,16 @@ export const JOB_STORE_ERROR_CODES = [
   'StatusConflict',
   /** the job is terminal; its priority cannot change */
   'TerminalJob',
+  /**
+   * the caller no longer holds the chunk's lease: it expired and another claim took it, it was
+   * released, or the chunk was completed under another token (or deleted). Nothing was changed.
+   */
+  'LeaseLost',
+  /**
+   * addChunks: a chunk index is already stored with a different locator or task count, an index
+   * is new after the final batch, or the final batch leaves a gap in 0..n-1. Nothing was changed.
+   */
+  'ChunkConflict',
 ] as const;
 export type JobStoreErrorCode = (typeof JOB_STORE_ERROR_CODES)[number];
 
@@ -78,6 +88,111 @@ export interface TransitionPatch {
   readonly generatedManifest?: GeneratedManifestDescriptor | null;
 }
 
+/**
+ * A chunk as preparation adds it: a range of one job's manifest records, the unit that is leased,
+ * run, counted and reported.
+ */
+export interface NewChunk {
+  /** 0-based ordinal; a job's chunks are 0..n-1 with no gap once the final batch is added. */
+  readonly index: number;
+  /**
+   * Where the chunk's records are (the manifest reader's ChunkLocator). Opaque to the store: any
+   * JSON value, kept as its JSON.stringify text and handed back JSON.parse'd by claimChunks.
+   */
+  readonly locator: unknown;
+  /** Records (tasks) in the chunk, an integer ≥ 1. */
+  readonly taskCount: number;
+}
+
+export interface AddChunksOptions {
+  /**
+   * This is the last batch of the job. The call then checks that the job's chunks are exactly
+   * 0..n-1 and records that the set is complete: later calls may only re-add identical chunks.
+   */
+  readonly final: boolean;
+}
+
+export interface AddChunksResult {
+  /** Chunks this call stored (a batch that was already stored, e.g. re-added after a crash, stores 0). */
+  readonly added: number;
+  /** The job's chunks after the call. */
+  readonly chunks: number;
+  /** The job's `progress.totalTasks` after the call: the sum of the taskCount of its chunks. */
+  readonly totalTasks: number;
+}
+
+/** A lease as its holder names it. */
+export interface ChunkLease {
+  readonly index: number;
+  /** The random token of this claim; every later call about the chunk must present it. */
+  readonly token: string;
+}
+
+export interface ClaimedChunk extends ChunkLease {
+  readonly jobId: string;
+  /** The locator given to addChunks (a fresh JSON.parse'd copy). */
+  readonly locator: unknown;
+  readonly taskCount: number;
+  readonly owner: string;
+  /** 1 on the chunk's first claim, +1 on every claim after it (after a lease expired or a release). */
+  readonly attempt: number;
+  /** The lease is held until this instant (exclusive); renew before it. */
+  readonly leaseExpiresMs: number;
+}
+
+export interface RenewLeasesResult {
+  /** The leases extended, with their new expiry, in the order asked. */
+  readonly renewed: readonly { readonly index: number; readonly leaseExpiresMs: number }[];
+  /** Indexes whose lease the caller no longer holds: stop working on them, never complete them. */
+  readonly lost: readonly number[];
+}
+
+/** What running a chunk produced; committed with the chunk, all or nothing. */
+export interface ChunkOutcome {
+  /** Tasks that succeeded / failed: integers ≥ 0 whose sum is the chunk's taskCount (unless `partial`). */
+  readonly succeeded: number;
+  readonly failed: number;
+  /**
+   * Only when the job is being cancelled: the tasks not started are never run, so succeeded +
+   * failed may be less than taskCount (the report covers what ran). Without it a short count is a
+   * RangeError: every manifest record must be counted.
+   */
+  readonly partial?: boolean;
+  /** The chunk's rows of the succeeded-tasks and failed-tasks report files (CSV bytes, possibly empty). */
+  readonly reportSucceeded: Buffer;
+  readonly reportFailed: Buffer;
+}
+
+export interface CompleteChunkResult {
+  /**
+   * 'completed': this call committed the chunk. 'alreadyDone': an earlier call with the same token
+   * committed it (a retried completion whose reply was lost); nothing changed.
+   */
+  readonly outcome: 'completed' | 'alreadyDone';
+  /** The job's progress after the call (what getJob shows from now on). */
+  readonly progress: JobProgress;
+}
+
+export interface ChunkCounts {
+  /** never claimed, or released */
+  readonly pending: number;
+  /** claimed and not completed, including leases that expired but nobody has claimed again yet */
+  readonly leased: number;
+  readonly done: number;
+  readonly total: number;
+  /** the final batch was added (addChunks with `final: true`) */
+  readonly final: boolean;
+}
+
+export const REPORT_PART_STATUSES = ['succeeded', 'failed'] as const;
+export type ReportPartStatus = (typeof REPORT_PART_STATUSES)[number];
+
+/** Total bytes of a job's report parts, per status. */
+export interface ReportLength {
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
 export interface JobStore {
   /**
    * Creates the job unless the account already used `clientRequestToken`: then returns the first
@@ -128,6 +243,90 @@ export interface JobStore {
   /** Replaces every tag (an empty list removes them all). */
   putTags(accountId: string, jobId: string, tags: readonly S3Tag[], nowMs: number): Promise<Job>;
   deleteTags(accountId: string, jobId: string, nowMs: number): Promise<Job>;
+
+  // ---- Chunks and leases: the engine's unit of work (issue 4). ------------------------------------
+  //
+  // A chunk is pending, leased or done. A lease is (owner, random token, expiry); time is the
+  // caller's `nowMs`. A lease taken at t for L ms is held during [t, t + L): from t + L on the chunk
+  // is claimable again. Expiry alone takes nothing away: until another claim takes the chunk, the
+  // holder's token still renews, releases and completes it. Every call about one chunk checks the
+  // token, so a holder whose chunk was reclaimed can no longer change it. The methods taking a job
+  // id fail with NotFound when the job does not exist (in any account: these are engine
+  // operations); malformed arguments (a negative index, max < 1, counts above taskCount …) are
+  // programming errors and reject with a RangeError.
+
+  /**
+   * Adds a batch of the job's chunks and sets `progress.totalTasks` to the sum of the taskCount
+   * of all its stored chunks, in one transaction. Idempotent per chunk index: a chunk already
+   * stored with the same locator (same JSON text) and taskCount is left as it is, whatever its
+   * state — so preparation that crashed may simply start over and re-add every batch. A stored
+   * index with a different locator or taskCount, a new index after the final batch, or a final
+   * batch that leaves the chunks other than 0..n-1 fails with ChunkConflict and stores nothing.
+   * Meant for batches of ~1000 chunks.
+   */
+  addChunks(jobId: string, chunks: readonly NewChunk[], options: AddChunksOptions): Promise<AddChunksResult>;
+
+  /**
+   * Atomically leases up to `max` chunks of the job to `owner`, lowest index first, among the
+   * pending ones and those whose lease expired (`leaseExpiresMs <= nowMs`). Each gets a fresh
+   * random token, expiry `nowMs + leaseMs` and attempt + 1. Concurrent claims (from this or any
+   * other node) never return the same chunk twice. Returns [] when nothing is claimable.
+   */
+  claimChunks(jobId: string, owner: string, max: number, leaseMs: number, nowMs: number): Promise<ClaimedChunk[]>;
+
+  /**
+   * Extends to `nowMs + leaseMs` every listed lease the caller still holds (leased under that
+   * token, even if its expiry passed unnoticed); reports the others as lost. One transaction.
+   */
+  renewLeases(
+    jobId: string,
+    leases: readonly ChunkLease[],
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<RenewLeasesResult>;
+
+  /**
+   * Gives a leased chunk back without completing it (pause, cancel, shutdown): it becomes pending
+   * and claimable at once; its attempt count stays. Returns false, changing nothing, when the
+   * caller does not hold the lease.
+   */
+  releaseChunk(jobId: string, index: number, token: string): Promise<boolean>;
+
+  /**
+   * Commits a chunk, in ONE transaction: checks that `token` holds its lease, marks it done,
+   * stores its two report parts and adds `succeeded`/`failed` to the job's progress (getJob shows
+   * it at once). LeaseLost when the token is not the holder's — nothing is counted. Completing
+   * again with the token that completed it is a no-op answering 'alreadyDone'. So each chunk is
+   * counted exactly once, whatever is retried or raced.
+   */
+  completeChunk(
+    jobId: string,
+    index: number,
+    token: string,
+    outcome: ChunkOutcome,
+    nowMs: number,
+  ): Promise<CompleteChunkResult>;
+
+  /** The job's chunks by state (zeros when it has none). */
+  chunkCounts(jobId: string): Promise<ChunkCounts>;
+
+  /**
+   * The job's non-empty report parts of one status, in chunk-index order, byte for byte as
+   * completed. Streams: reads a few parts at a time, never the whole report. A part of a chunk
+   * completed while iterating may or may not be included; read once every chunk is done.
+   */
+  readReportParts(jobId: string, status: ReportPartStatus): AsyncIterable<Buffer>;
+
+  /** The byte length of everything readReportParts would yield, per status. */
+  reportLength(jobId: string): Promise<ReportLength>;
+
+  /**
+   * Deletes the job's chunks, their report parts and the final mark; the job and its progress
+   * stay. Call it once the completion report is written (or to restart preparation from scratch).
+   * Works in several short transactions so that a large job does not hold the store: a crash
+   * midway leaves some chunks behind, and calling it again finishes. Returns the chunks deleted.
+   */
+  deleteChunks(jobId: string): Promise<number>;
 
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;

@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 
 import type { JobStore } from '../../src/store/job-store.js';
 import { MIGRATIONS, openSqliteJobStore, SqliteStoreError } from '../../src/store/sqlite/index.js';
-import { runJobStoreContract } from './job-store.contract.js';
+import { runChunkStoreContract } from './chunk-store.contract.js';
+import { runJobStoreContract, type JobStoreHarness } from './job-store.contract.js';
 
 /** A fresh directory for one test: removed when the test passes, kept (and printed) when it fails. */
 async function makeTestDir(): Promise<string> {
@@ -27,7 +28,8 @@ async function makeTestDir(): Promise<string> {
   return dir;
 }
 
-runJobStoreContract('SQLite JobStore', async () => {
+/** The contract harness: a store over a fresh file, reopenable over the same file. */
+async function makeSqliteHarness(): Promise<JobStoreHarness> {
   const dir = await makeTestDir();
   // a nested path: opening creates the missing parent directory
   const file = path.join(dir, 'data', 's3batch.db');
@@ -45,7 +47,10 @@ runJobStoreContract('SQLite JobStore', async () => {
       for (const store of opened) await store.close();
     },
   };
-});
+}
+
+runJobStoreContract('SQLite JobStore', makeSqliteHarness);
+runChunkStoreContract('SQLite JobStore', makeSqliteHarness);
 
 describe('SQLite JobStore specifics', () => {
   let file: string;

@@ -81,6 +81,62 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'job chunks, leases and report parts',
+    sql: `
+      -- The engine's unit of work (issue 4): a range of one job's manifest records, leased, run,
+      -- counted and reported as a whole. Chunks are added by preparation (idempotent on
+      -- (job_id, chunk_index)) and deleted once the completion report is written.
+      --
+      -- state: 'pending' (claimable), 'leased' (lease_owner holds it with lease_token until
+      -- lease_expires_ms, exclusive; claimable again from then on), 'done' (counted; lease_token
+      -- stays, so that a retried completion with the same token is recognised as a no-op).
+      -- attempts counts claims. succeeded_tasks/failed_tasks are what completion added to the job.
+      -- The row stays small: report bytes live in job_chunk_reports.
+      CREATE TABLE job_chunks (
+        job_id           TEXT    NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        chunk_index      INTEGER NOT NULL CHECK (chunk_index >= 0),
+        task_count       INTEGER NOT NULL CHECK (task_count >= 1),
+        locator_json     TEXT    NOT NULL,
+        state            TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'leased', 'done')),
+        lease_owner      TEXT,
+        lease_token      TEXT,
+        lease_expires_ms INTEGER,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        succeeded_tasks  INTEGER NOT NULL DEFAULT 0,
+        failed_tasks     INTEGER NOT NULL DEFAULT 0,
+        done_ms          INTEGER,
+        PRIMARY KEY (job_id, chunk_index),
+        CHECK ((state = 'pending') = (lease_token IS NULL)),
+        CHECK (state = 'pending' OR (lease_owner IS NOT NULL AND lease_expires_ms IS NOT NULL)),
+        CHECK (succeeded_tasks >= 0 AND failed_tasks >= 0 AND succeeded_tasks + failed_tasks <= task_count)
+      ) STRICT;
+
+      -- Claims: the lowest pending indexes, and the leased chunks (few: at most what is in flight)
+      -- to find expired leases, are both range scans of one state; chunkCounts is covered by it.
+      CREATE INDEX job_chunks_claim ON job_chunks (job_id, state, chunk_index);
+
+      -- The final batch of a job's chunks was added: the set is complete (0..n-1).
+      CREATE TABLE job_chunk_sets (
+        job_id   TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        final_ms INTEGER NOT NULL
+      ) STRICT;
+
+      -- A completed chunk's rows of one report file ('succeeded' or 'failed' tasks), CSV bytes as
+      -- the engine rendered them. Empty parts are not stored. bytes precedes body so that summing
+      -- lengths reads no blob. The key doubles as the index the foreign key needs.
+      CREATE TABLE job_chunk_reports (
+        job_id      TEXT    NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        status      TEXT    NOT NULL CHECK (status IN ('succeeded', 'failed')),
+        bytes       INTEGER NOT NULL CHECK (bytes > 0),
+        body        BLOB    NOT NULL,
+        PRIMARY KEY (job_id, chunk_index, status),
+        FOREIGN KEY (job_id, chunk_index) REFERENCES job_chunks (job_id, chunk_index) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
 ] satisfies Migration[]);
 
 const LEDGER_SQL = `

@@ -7,6 +7,9 @@
  * PostgreSQL's and every failure (including a synchronous throw) arrives as a rejection. While a
  * statement waits for a lock held by another process it blocks the event loop for at most
  * `busyTimeoutMs`, then fails with SqliteStoreError('Busy') instead of hanging.
+ *
+ * Chunks, leases and report parts (the engine's unit of work) are in chunk-operations.ts, over the
+ * same connection and the same `run`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -26,6 +29,7 @@ import {
   type StatusRequestResult,
   type TransitionPatch,
 } from '../job-store.js';
+import { createChunkOperations } from './chunk-operations.js';
 import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from './job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from './job-state.js';
@@ -207,6 +211,9 @@ function createSqliteJobStore(
     return value;
   });
 
+  // Chunks, leases and report parts (migration 2): chunk-operations.ts.
+  const chunks = createChunkOperations(db, run, config.now);
+
   function setTags(accountId: string, jobId: string, tags: readonly S3Tag[], nowMs: number): Job {
     const row = sql.updateTags.get(JSON.stringify(tags), nowMs, accountId, jobId);
     if (!row) throw notFound(jobId);
@@ -260,6 +267,8 @@ function createSqliteJobStore(
     deleteTags: (accountId, jobId, nowMs) => run(() => setTags(accountId, jobId, [], nowMs)),
 
     getSecret: (name) => run(() => Buffer.from(getSecretTx.immediate(name))),
+
+    ...chunks,
 
     close: async () => {
       if (closed) return;

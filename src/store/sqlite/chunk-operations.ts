@@ -1,0 +1,380 @@
+/**
+ * Chunks, leases and report parts on SQLite: the engine's side of the JobStore (issue 4).
+ *
+ * Every write is one IMMEDIATE transaction of prepared statements: a claim reads the claimable
+ * indexes and leases them under the write lock, so two claims (two nodes on one file, or two
+ * callers in this process) never take the same chunk; a completion checks the token, marks the
+ * chunk done, stores its report parts and adds its counts to the job row's counters in the same
+ * commit, so a chunk is wholly counted or not at all. A commit costs a handful of row writes — the
+ * job row's JSON is never rewritten — which keeps one commit per chunk (≈1000 tasks) cheap and
+ * leaves the connection free for DescribeJob between commits.
+ *
+ * Expiry is a predicate evaluated at claim time (`lease_expires_ms <= now`), not a sweep: an
+ * expired lease is claimable, and until someone claims it the holder's token still works.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type Database from 'better-sqlite3';
+
+import type { JobProgress } from '../../domain/job.js';
+import {
+  JobStoreError,
+  REPORT_PART_STATUSES,
+  type AddChunksResult,
+  type ChunkCounts,
+  type ChunkLease,
+  type ChunkOutcome,
+  type ClaimedChunk,
+  type CompleteChunkResult,
+  type JobStore,
+  type NewChunk,
+  type RenewLeasesResult,
+  type ReportLength,
+  type ReportPartStatus,
+} from '../job-store.js';
+import { prepareChunkStatements, type ChunkRow, type ProgressRow } from './chunk-statements.js';
+import { SqliteStoreError } from './sqlite-store-error.js';
+
+export type ChunkOperations = Pick<
+  JobStore,
+  | 'addChunks'
+  | 'claimChunks'
+  | 'renewLeases'
+  | 'releaseChunk'
+  | 'completeChunk'
+  | 'chunkCounts'
+  | 'readReportParts'
+  | 'reportLength'
+  | 'deleteChunks'
+>;
+
+/** Runs `fn` against the open database; every failure becomes a rejection (the store's `run`). */
+export type RunInStore = <T>(fn: () => T) => Promise<T>;
+
+/** Report parts read per query: a few hundred KB, never the whole report. */
+const REPORT_PAGE_PARTS = 8;
+/** Chunks deleted per transaction (each with up to two report blobs whose pages must be freed). */
+const DELETE_BATCH_CHUNKS = 64;
+
+function notFound(jobId: string): JobStoreError {
+  return new JobStoreError('NotFound', `No job ${jobId}`);
+}
+
+function chunkConflict(message: string): JobStoreError {
+  return new JobStoreError('ChunkConflict', message);
+}
+
+function assertIndex(what: string, index: number): void {
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new RangeError(`${what}: a chunk index must be an integer ≥ 0, got ${index}`);
+  }
+}
+
+function assertPositive(what: string, name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${what}: ${name} must be an integer ≥ 1, got ${value}`);
+  }
+}
+
+function assertTime(what: string, nowMs: number): void {
+  if (!Number.isSafeInteger(nowMs)) throw new RangeError(`${what}: nowMs must be an integer, got ${nowMs}`);
+}
+
+function toProgress(row: ProgressRow): JobProgress {
+  return {
+    totalTasks: row.total_tasks,
+    succeededTasks: row.succeeded_tasks,
+    failedTasks: row.failed_tasks,
+    activeMs: row.active_ms,
+    activeSinceMs: row.active_since_ms,
+  };
+}
+
+function toClaimed(row: ChunkRow): ClaimedChunk {
+  if (row.lease_token === null || row.lease_owner === null || row.lease_expires_ms === null) {
+    throw new Error(`chunk ${row.chunk_index} of job ${row.job_id} was leased without a lease`);
+  }
+  let locator: unknown;
+  try {
+    locator = JSON.parse(row.locator_json);
+  } catch (err) {
+    throw new SqliteStoreError(
+      'CorruptRow',
+      `job_chunks.locator_json of chunk ${row.chunk_index} of job ${row.job_id} is not valid JSON`,
+      { cause: err },
+    );
+  }
+  return {
+    jobId: row.job_id,
+    index: row.chunk_index,
+    token: row.lease_token,
+    locator,
+    taskCount: row.task_count,
+    owner: row.lease_owner,
+    attempt: row.attempts,
+    leaseExpiresMs: row.lease_expires_ms,
+  };
+}
+
+/** Why `token` does not hold chunk `row` (for the LeaseLost message). */
+function leaseLostReason(row: ChunkRow): string {
+  switch (row.state) {
+    case 'pending':
+      return 'it was released and is pending';
+    case 'leased':
+      return `it is leased under another token (owner ${row.lease_owner ?? '?'}, attempt ${row.attempts})`;
+    default:
+      return `it was completed under another lease (owner ${row.lease_owner ?? '?'})`;
+  }
+}
+
+interface PreparedChunk {
+  readonly index: number;
+  readonly taskCount: number;
+  readonly locatorJson: string;
+}
+
+function prepareNewChunk(chunk: NewChunk): PreparedChunk {
+  assertIndex('addChunks', chunk.index);
+  assertPositive('addChunks', `the taskCount of chunk ${chunk.index}`, chunk.taskCount);
+  const locatorJson = JSON.stringify(chunk.locator) as string | undefined;
+  if (locatorJson === undefined) {
+    throw new RangeError(`addChunks: the locator of chunk ${chunk.index} is not a JSON value`);
+  }
+  return { index: chunk.index, taskCount: chunk.taskCount, locatorJson };
+}
+
+function checkOutcome(jobId: string, row: ChunkRow, outcome: ChunkOutcome): void {
+  const { succeeded, failed } = outcome;
+  if (!Number.isSafeInteger(succeeded) || !Number.isSafeInteger(failed) || succeeded < 0 || failed < 0) {
+    throw new RangeError(`completeChunk: succeeded and failed must be integers ≥ 0, got ${succeeded} and ${failed}`);
+  }
+  const counted = succeeded + failed;
+  if (counted > row.task_count || (counted < row.task_count && outcome.partial !== true)) {
+    throw new RangeError(
+      `completeChunk: chunk ${row.chunk_index} of job ${jobId} has ${row.task_count} tasks, ` +
+        `not ${succeeded} succeeded + ${failed} failed` +
+        (counted < row.task_count ? ' (a chunk cut short by a cancel must say partial: true)' : ''),
+    );
+  }
+  if (!Buffer.isBuffer(outcome.reportSucceeded) || !Buffer.isBuffer(outcome.reportFailed)) {
+    throw new RangeError('completeChunk: the report parts must be Buffers');
+  }
+}
+
+export function createChunkOperations(
+  db: Database.Database,
+  run: RunInStore,
+  now: () => number,
+): ChunkOperations {
+  const sql = prepareChunkStatements(db);
+
+  function assertJob(jobId: string): void {
+    if (sql.jobExists.get(jobId) === undefined) throw notFound(jobId);
+  }
+
+  const addChunksTx = db.transaction(
+    (jobId: string, chunks: readonly PreparedChunk[], final: boolean): AddChunksResult => {
+      assertJob(jobId);
+      const sealed = sql.isFinal.get(jobId) !== undefined;
+      let added = 0;
+      for (const c of chunks) {
+        if (sql.insertChunk.get(jobId, c.index, c.taskCount, c.locatorJson)) {
+          if (sealed) {
+            throw chunkConflict(`Job ${jobId} already has its final set of chunks; chunk ${c.index} is new`);
+          }
+          added += 1;
+          continue;
+        }
+        const stored = sql.chunk.get(jobId, c.index);
+        if (!stored || stored.task_count !== c.taskCount || stored.locator_json !== c.locatorJson) {
+          throw chunkConflict(
+            `Chunk ${c.index} of job ${jobId} is already stored with a different ` +
+              (stored?.task_count !== c.taskCount ? `taskCount (${stored?.task_count} ≠ ${c.taskCount})` : 'locator'),
+          );
+        }
+      }
+      const totals = sql.chunkTotals.get(jobId);
+      if (!totals) throw new Error('unreachable: an aggregate returned no row');
+      if (final) {
+        if (totals.n > 0 && totals.max_index !== totals.n - 1) {
+          throw chunkConflict(
+            `The final batch leaves job ${jobId} with ${totals.n} chunks whose highest index is ` +
+              `${totals.max_index}: some of 0..${totals.max_index} are missing`,
+          );
+        }
+        sql.markFinal.run(jobId, now());
+      }
+      sql.setTotalTasks.run(totals.tasks, jobId);
+      return { added, chunks: totals.n, totalTasks: totals.tasks };
+    },
+  );
+
+  const claimTx = db.transaction(
+    (jobId: string, owner: string, max: number, leaseMs: number, nowMs: number): ClaimedChunk[] => {
+      assertJob(jobId);
+      const pending = sql.pendingIndexes.all(jobId, max);
+      const expired = sql.expiredIndexes.all(jobId, nowMs, max);
+      const chosen = expired.length === 0 ? pending : [...pending, ...expired].sort((a, b) => a - b).slice(0, max);
+      return chosen.map((index) => {
+        const row = sql.lease.get({
+          job_id: jobId,
+          chunk_index: index,
+          owner,
+          token: randomUUID(),
+          expires_ms: nowMs + leaseMs,
+        });
+        if (!row) throw new Error(`chunk ${index} of job ${jobId} vanished under an IMMEDIATE transaction`);
+        return toClaimed(row);
+      });
+    },
+  );
+
+  const renewTx = db.transaction(
+    (jobId: string, leases: readonly ChunkLease[], leaseMs: number, nowMs: number): RenewLeasesResult => {
+      assertJob(jobId);
+      const renewed: { index: number; leaseExpiresMs: number }[] = [];
+      const lost: number[] = [];
+      for (const { index, token } of leases) {
+        const row = sql.renew.get(nowMs + leaseMs, jobId, index, token);
+        if (row) renewed.push({ index, leaseExpiresMs: row.lease_expires_ms });
+        else lost.push(index);
+      }
+      return { renewed, lost };
+    },
+  );
+
+  const completeTx = db.transaction(
+    (jobId: string, index: number, token: string, outcome: ChunkOutcome, nowMs: number): CompleteChunkResult => {
+      const row = sql.chunk.get(jobId, index);
+      if (!row) {
+        assertJob(jobId);
+        throw new JobStoreError('LeaseLost', `Job ${jobId} has no chunk ${index} (deleted, or never added)`);
+      }
+      if (row.lease_token !== token) {
+        throw new JobStoreError('LeaseLost', `The lease on chunk ${index} of job ${jobId} is lost: ${leaseLostReason(row)}`);
+      }
+      if (row.state === 'done') {
+        const progress = sql.progress.get(jobId);
+        if (!progress) throw notFound(jobId);
+        return { outcome: 'alreadyDone', progress: toProgress(progress) };
+      }
+      checkOutcome(jobId, row, outcome);
+      const marked = sql.markDone.run(outcome.succeeded, outcome.failed, nowMs, jobId, index, token);
+      if (marked.changes !== 1) throw new Error(`chunk ${index} of job ${jobId} changed under an IMMEDIATE transaction`);
+      const parts: readonly [ReportPartStatus, Buffer][] = [
+        ['succeeded', outcome.reportSucceeded],
+        ['failed', outcome.reportFailed],
+      ];
+      for (const [status, body] of parts) {
+        if (body.length > 0) sql.insertReport.run(jobId, index, status, body.length, body);
+      }
+      const progress = sql.addProgress.get(outcome.succeeded, outcome.failed, jobId);
+      if (!progress) throw notFound(jobId);
+      return { outcome: 'completed', progress: toProgress(progress) };
+    },
+  );
+
+  const releaseTx = db.transaction((jobId: string, index: number, token: string): boolean => {
+    assertJob(jobId);
+    return sql.release.run(jobId, index, token).changes === 1;
+  });
+
+  /** Deletes the job's highest DELETE_BATCH_CHUNKS chunks (and, with the last ones, the final mark). */
+  const deleteBatchTx = db.transaction((jobId: string): { deleted: number; finished: boolean } => {
+    const floor = sql.deletionFloor.get(jobId, DELETE_BATCH_CHUNKS - 1);
+    sql.deleteReportsFrom.run(jobId, floor ?? 0);
+    const deleted = sql.deleteChunksFrom.run(jobId, floor ?? 0).changes;
+    if (floor === undefined) sql.deleteFinal.run(jobId);
+    return { deleted, finished: floor === undefined };
+  });
+
+  async function* reportParts(jobId: string, status: ReportPartStatus): AsyncGenerator<Buffer> {
+    if (!(REPORT_PART_STATUSES as readonly string[]).includes(status)) {
+      throw new RangeError(`readReportParts: status must be succeeded or failed, got ${String(status)}`);
+    }
+    let after = -1;
+    let first = true;
+    for (;;) {
+      // One short query per page: better-sqlite3 allows no other statement on the connection while
+      // an iterator is open, and the consumer awaits uploads between parts.
+      const page = await run(() => {
+        if (first) assertJob(jobId);
+        return sql.reportPage.all(jobId, after, status, REPORT_PAGE_PARTS);
+      });
+      first = false;
+      for (const row of page) {
+        after = row.chunk_index;
+        yield row.body;
+      }
+      if (page.length < REPORT_PAGE_PARTS) return;
+    }
+  }
+
+  return {
+    addChunks: (jobId, chunks, options) =>
+      run(() => addChunksTx.immediate(jobId, chunks.map(prepareNewChunk), options.final)),
+
+    claimChunks: (jobId, owner, max, leaseMs, nowMs) =>
+      run(() => {
+        if (typeof owner !== 'string' || owner === '') throw new RangeError('claimChunks: owner must be a non-empty string');
+        assertPositive('claimChunks', 'max', max);
+        assertPositive('claimChunks', 'leaseMs', leaseMs);
+        assertTime('claimChunks', nowMs);
+        return claimTx.immediate(jobId, owner, max, leaseMs, nowMs);
+      }),
+
+    renewLeases: (jobId, leases, leaseMs, nowMs) =>
+      run(() => {
+        for (const lease of leases) assertIndex('renewLeases', lease.index);
+        assertPositive('renewLeases', 'leaseMs', leaseMs);
+        assertTime('renewLeases', nowMs);
+        return renewTx.immediate(jobId, leases, leaseMs, nowMs);
+      }),
+
+    releaseChunk: (jobId, index, token) =>
+      run(() => {
+        assertIndex('releaseChunk', index);
+        return releaseTx.immediate(jobId, index, token);
+      }),
+
+    completeChunk: (jobId, index, token, outcome, nowMs) =>
+      run(() => {
+        assertIndex('completeChunk', index);
+        assertTime('completeChunk', nowMs);
+        return completeTx.immediate(jobId, index, token, outcome, nowMs);
+      }),
+
+    chunkCounts: (jobId) =>
+      run((): ChunkCounts => {
+        assertJob(jobId);
+        const by = new Map(sql.countsByState.all(jobId).map((r) => [r.state, r.n]));
+        const pending = by.get('pending') ?? 0;
+        const leased = by.get('leased') ?? 0;
+        const done = by.get('done') ?? 0;
+        const final = sql.isFinal.get(jobId) !== undefined;
+        return { pending, leased, done, total: pending + leased + done, final };
+      }),
+
+    readReportParts: (jobId, status) => reportParts(jobId, status),
+
+    reportLength: (jobId) =>
+      run((): ReportLength => {
+        assertJob(jobId);
+        const by = new Map(sql.reportBytes.all(jobId).map((r) => [r.status, r.bytes]));
+        return { succeeded: by.get('succeeded') ?? 0, failed: by.get('failed') ?? 0 };
+      }),
+
+    deleteChunks: async (jobId) => {
+      await run(() => assertJob(jobId));
+      let deleted = 0;
+      for (;;) {
+        const batch = await run(() => deleteBatchTx.immediate(jobId));
+        deleted += batch.deleted;
+        if (batch.finished) return deleted;
+        // let the API (and the engine's commits) in between batches
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The SQL of chunks, leases and report parts (migration 2), prepared once per connection. Each
+ * statement touches one chunk or one index range; none rewrites the job row beyond its counters.
+ */
+import type Database from 'better-sqlite3';
+
+/** The `job_chunks` row, every column. */
+export interface ChunkRow {
+  readonly job_id: string;
+  readonly chunk_index: number;
+  readonly task_count: number;
+  readonly locator_json: string;
+  readonly state: string;
+  readonly lease_owner: string | null;
+  readonly lease_token: string | null;
+  readonly lease_expires_ms: number | null;
+  readonly attempts: number;
+  readonly succeeded_tasks: number;
+  readonly failed_tasks: number;
+  readonly done_ms: number | null;
+}
+
+const CHUNK_COLUMN_LIST =
+  'job_id, chunk_index, task_count, locator_json, state, lease_owner, lease_token, lease_expires_ms, ' +
+  'attempts, succeeded_tasks, failed_tasks, done_ms';
+
+/** The job's counters as completeChunk returns them. */
+export interface ProgressRow {
+  readonly total_tasks: number;
+  readonly succeeded_tasks: number;
+  readonly failed_tasks: number;
+  readonly active_ms: number;
+  readonly active_since_ms: number | null;
+}
+
+const PROGRESS_COLUMN_LIST = 'total_tasks, succeeded_tasks, failed_tasks, active_ms, active_since_ms';
+
+export interface LeaseParams {
+  job_id: string;
+  chunk_index: number;
+  owner: string;
+  token: string;
+  expires_ms: number;
+}
+
+export interface ChunkStatements {
+  readonly jobExists: Database.Statement<[jobId: string], number>;
+  readonly progress: Database.Statement<[jobId: string], ProgressRow>;
+
+  readonly insertChunk: Database.Statement<
+    [jobId: string, index: number, taskCount: number, locatorJson: string],
+    { chunk_index: number }
+  >;
+  readonly chunk: Database.Statement<[jobId: string, index: number], ChunkRow>;
+  /** [count, max index, sum of task_count] of the job's chunks */
+  readonly chunkTotals: Database.Statement<[jobId: string], { n: number; max_index: number | null; tasks: number }>;
+  readonly setTotalTasks: Database.Statement<[totalTasks: number, jobId: string]>;
+  readonly isFinal: Database.Statement<[jobId: string], number>;
+  readonly markFinal: Database.Statement<[jobId: string, finalMs: number]>;
+
+  /** the lowest pending indexes */
+  readonly pendingIndexes: Database.Statement<[jobId: string, limit: number], number>;
+  /** the lowest indexes whose lease expired at `nowMs` */
+  readonly expiredIndexes: Database.Statement<[jobId: string, nowMs: number, limit: number], number>;
+  readonly lease: Database.Statement<[LeaseParams], ChunkRow>;
+  readonly renew: Database.Statement<
+    [expiresMs: number, jobId: string, index: number, token: string],
+    { lease_expires_ms: number }
+  >;
+  readonly release: Database.Statement<[jobId: string, index: number, token: string]>;
+  readonly markDone: Database.Statement<
+    [succeeded: number, failed: number, doneMs: number, jobId: string, index: number, token: string]
+  >;
+  readonly insertReport: Database.Statement<
+    [jobId: string, index: number, status: string, bytes: number, body: Buffer]
+  >;
+  readonly addProgress: Database.Statement<[succeeded: number, failed: number, jobId: string], ProgressRow>;
+
+  readonly countsByState: Database.Statement<[jobId: string], { state: string; n: number }>;
+  readonly reportPage: Database.Statement<
+    [jobId: string, afterIndex: number, status: string, limit: number],
+    { chunk_index: number; body: Buffer }
+  >;
+  readonly reportBytes: Database.Statement<[jobId: string], { status: string; bytes: number }>;
+
+  /** the index `offset` places below the job's highest one (undefined when fewer): a deletion batch's floor */
+  readonly deletionFloor: Database.Statement<[jobId: string, offset: number], number>;
+  readonly deleteReportsFrom: Database.Statement<[jobId: string, fromIndex: number]>;
+  readonly deleteChunksFrom: Database.Statement<[jobId: string, fromIndex: number]>;
+  readonly deleteFinal: Database.Statement<[jobId: string]>;
+}
+
+export function prepareChunkStatements(db: Database.Database): ChunkStatements {
+  return {
+    jobExists: db.prepare<[string], number>('SELECT 1 FROM jobs WHERE id = ?').pluck(),
+    progress: db.prepare(`SELECT ${PROGRESS_COLUMN_LIST} FROM jobs WHERE id = ?`),
+
+    insertChunk: db.prepare(
+      `INSERT INTO job_chunks (job_id, chunk_index, task_count, locator_json) VALUES (?, ?, ?, ?)
+       ON CONFLICT (job_id, chunk_index) DO NOTHING
+       RETURNING chunk_index`,
+    ),
+    chunk: db.prepare(`SELECT ${CHUNK_COLUMN_LIST} FROM job_chunks WHERE job_id = ? AND chunk_index = ?`),
+    chunkTotals: db.prepare(
+      `SELECT count(*) AS n, max(chunk_index) AS max_index, coalesce(sum(task_count), 0) AS tasks
+       FROM job_chunks WHERE job_id = ?`,
+    ),
+    setTotalTasks: db.prepare('UPDATE jobs SET total_tasks = ? WHERE id = ?'),
+    isFinal: db.prepare<[string], number>('SELECT 1 FROM job_chunk_sets WHERE job_id = ?').pluck(),
+    markFinal: db.prepare('INSERT INTO job_chunk_sets (job_id, final_ms) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+
+    pendingIndexes: db
+      .prepare<[string, number], number>(
+        `SELECT chunk_index FROM job_chunks WHERE job_id = ? AND state = 'pending'
+         ORDER BY chunk_index LIMIT ?`,
+      )
+      .pluck(),
+    expiredIndexes: db
+      .prepare<[string, number, number], number>(
+        `SELECT chunk_index FROM job_chunks WHERE job_id = ? AND state = 'leased' AND lease_expires_ms <= ?
+         ORDER BY chunk_index LIMIT ?`,
+      )
+      .pluck(),
+    lease: db.prepare(
+      `UPDATE job_chunks
+       SET state = 'leased', lease_owner = @owner, lease_token = @token, lease_expires_ms = @expires_ms,
+           attempts = attempts + 1
+       WHERE job_id = @job_id AND chunk_index = @chunk_index
+       RETURNING ${CHUNK_COLUMN_LIST}`,
+    ),
+    renew: db.prepare(
+      `UPDATE job_chunks SET lease_expires_ms = ?
+       WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?
+       RETURNING lease_expires_ms`,
+    ),
+    release: db.prepare(
+      `UPDATE job_chunks SET state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_ms = NULL
+       WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?`,
+    ),
+    markDone: db.prepare(
+      `UPDATE job_chunks SET state = 'done', succeeded_tasks = ?, failed_tasks = ?, done_ms = ?
+       WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?`,
+    ),
+    insertReport: db.prepare(
+      'INSERT INTO job_chunk_reports (job_id, chunk_index, status, bytes, body) VALUES (?, ?, ?, ?, ?)',
+    ),
+    addProgress: db.prepare(
+      `UPDATE jobs SET succeeded_tasks = succeeded_tasks + ?, failed_tasks = failed_tasks + ?
+       WHERE id = ? RETURNING ${PROGRESS_COLUMN_LIST}`,
+    ),
+
+    countsByState: db.prepare('SELECT state, count(*) AS n FROM job_chunks WHERE job_id = ? GROUP BY state'),
+    reportPage: db.prepare(
+      `SELECT chunk_index, body FROM job_chunk_reports
+       WHERE job_id = ? AND chunk_index > ? AND status = ?
+       ORDER BY chunk_index LIMIT ?`,
+    ),
+    reportBytes: db.prepare(
+      'SELECT status, sum(bytes) AS bytes FROM job_chunk_reports WHERE job_id = ? GROUP BY status',
+    ),
+
+    deletionFloor: db
+      .prepare<[string, number], number>(
+        `SELECT chunk_index FROM job_chunks WHERE job_id = ? ORDER BY chunk_index DESC LIMIT 1 OFFSET ?`,
+      )
+      .pluck(),
+    deleteReportsFrom: db.prepare('DELETE FROM job_chunk_reports WHERE job_id = ? AND chunk_index >= ?'),
+    deleteChunksFrom: db.prepare('DELETE FROM job_chunks WHERE job_id = ? AND chunk_index >= ?'),
+    deleteFinal: db.prepare('DELETE FROM job_chunk_sets WHERE job_id = ?'),
+  };
+}
