@@ -69,7 +69,15 @@ export function generatedManifestPort(lines: number): S3Port {
     async putObject() {
       throw new S3PortError('AccessDenied', 403, 'The bench port is read-only');
     },
+    putObjectTagging: readOnly,
+    deleteObjectTagging: readOnly,
+    putObjectAcl: readOnly,
+    copyObject: readOnly,
   };
+}
+
+async function readOnly(): Promise<never> {
+  throw new S3PortError('AccessDenied', 403, 'The bench port is read-only');
 }
 
 export const BENCH_MANIFEST: JobManifest = {

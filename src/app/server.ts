@@ -12,12 +12,15 @@ import { createJobEvents, type JobEvents } from '../domain/events.js';
 import { createJobService, type JobService } from '../engine/job-service.js';
 import { createAuthenticator } from '../http/auth.js';
 import { createHttpServer } from '../http/server.js';
+import { createS3Api } from '../object-store/http/s3-api.js';
+import { openLocalObjectStore } from '../object-store/local/local-object-store.js';
+import type { ObjectStore } from '../object-store/object-store.js';
 import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
 import { openSqliteJobStore } from '../store/sqlite/index.js';
+import { wireEngine } from './engine-wiring.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { notImplementedS3 } from './s3-not-implemented.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -27,6 +30,8 @@ export interface RunningServer {
   readonly jobs: JobService;
   readonly events: JobEvents;
   readonly store: JobStore;
+  /** The embedded S3 store, for in-process callers (the engine). */
+  readonly objects: ObjectStore;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -34,6 +39,8 @@ export interface RunningServer {
 export interface StartOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** Run the job engine (default true); tests of the API alone turn it off so that jobs stay where they put them. */
+  readonly engine?: boolean;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -44,6 +51,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const jobs = createJobService({ store, events, region: config.region, now: options.now });
   const metrics = createMetrics();
   const auth = createAuthenticator(config.accounts, config.region);
+  const objects = await openLocalObjectStore({
+    dataDir: config.dataDir,
+    region: config.region,
+    restoreDelayMs: config.restoreDelayMs,
+    onSweep: (removed) => {
+      if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
+    },
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
 
   const server = createHttpServer({
     logger,
@@ -51,7 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     surfaces: {
       service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
       control: createControlApi({ jobs, auth, maxBodyBytes: config.maxControlBodyBytes, logger }),
-      s3: notImplementedS3,
+      s3: createS3Api({ store: objects, auth, region: config.region, logger }),
     },
   });
 
@@ -62,6 +80,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       resolve();
     });
   });
+  const engine = wireEngine({ config, store, events, objects, logger, ...(options.now ? { now: options.now } : {}) });
+  if (options.engine ?? true) engine.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -74,14 +94,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     jobs,
     events,
     store,
+    objects,
     logger,
     close() {
       closing ??= (async () => {
+        await engine.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
         await store.close();
+        await objects.close();
       })();
       return closing;
     },

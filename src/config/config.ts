@@ -31,6 +31,8 @@ export interface Config {
   };
   /** Largest request body the jobs API reads (CreateJob, PutJobTagging). */
   readonly maxControlBodyBytes: number;
+  /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
+  readonly restoreDelayMs: number;
 }
 
 export const DEFAULT_CREDENTIALS = '123456789012:s3batch:s3batch-secret';
@@ -56,6 +58,7 @@ const FILE_KEYS = {
   storageRegion: 'S3BATCH_STORAGE_REGION',
   logLevel: 'S3BATCH_LOG_LEVEL',
   maxControlBodyBytes: 'S3BATCH_MAX_CONTROL_BODY_BYTES',
+  restoreDelayMs: 'S3BATCH_RESTORE_DELAY_MS',
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -101,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
       region: get('storageRegion'),
     }),
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
+    restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
   });
 }
 

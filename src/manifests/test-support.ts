@@ -8,8 +8,13 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   S3PortError,
+  type CopyObjectRequest,
+  type CopyObjectResponse,
   type GetObjectOptions,
   type GetObjectResult,
+  type PortAcl,
+  type PortTag,
+  type VersionResult,
   type ObjectHead,
   type ObjectRef,
   type PutObjectOptions,
@@ -23,7 +28,7 @@ interface StoredVersion {
   readonly contentType: string | undefined;
 }
 
-export type MemoryS3Op = 'get' | 'head' | 'put';
+export type MemoryS3Op = 'get' | 'head' | 'put' | 'putTagging' | 'deleteTagging' | 'putAcl' | 'copy';
 
 export interface MemoryS3Call {
   readonly op: MemoryS3Op;
@@ -123,6 +128,53 @@ export class MemoryS3 implements S3Port {
       throw new S3PortError('IncompleteBody', 400, `Got ${bytes.length} bytes, Content-Length said ${options.contentLength}`);
     }
     return this.store_(ref.bucket, ref.key, bytes, options?.contentType);
+  }
+
+  /** Tags and ACLs per version (`bucket/key@version`), for the operation tests of the engine. */
+  readonly tagsOf = new Map<string, readonly PortTag[]>();
+  readonly aclOf = new Map<string, PortAcl>();
+
+  /** The tags of the latest (or given) version. */
+  tags(bucket: string, key: string, versionId?: string): readonly PortTag[] | undefined {
+    return this.tagsOf.get(this.versionKey({ bucket, key, ...(versionId !== undefined ? { versionId } : {}) }));
+  }
+
+  async putObjectTagging(ref: ObjectRef, tags: readonly PortTag[]): Promise<VersionResult> {
+    return this.onVersion('putTagging', ref, (id) => this.tagsOf.set(id, [...tags]));
+  }
+
+  async deleteObjectTagging(ref: ObjectRef): Promise<VersionResult> {
+    return this.onVersion('deleteTagging', ref, (id) => this.tagsOf.delete(id));
+  }
+
+  async putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult> {
+    return this.onVersion('putAcl', ref, (id) => this.aclOf.set(id, acl));
+  }
+
+  /** Copies bytes, and tags per the directive; metadata other than the content type is not kept. */
+  async copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse> {
+    this.calls.push({ op: 'copy', ref: request.source });
+    this.injected('copy', request.source);
+    const source = this.find(request.source);
+    if (!this.buckets.has(request.bucket)) throw new S3PortError('NoSuchBucket', 404, 'The specified bucket does not exist');
+    const sourceTags = this.tagsOf.get(this.versionKey(request.source)) ?? [];
+    const written = this.store_(request.bucket, request.key, source.body, source.contentType);
+    const tags = request.taggingDirective === 'REPLACE' ? (request.tags ?? []) : sourceTags;
+    this.tagsOf.set(this.versionKey({ bucket: request.bucket, key: request.key, ...written }), [...tags]);
+    return { ...written, ...(source.versionId !== undefined ? { sourceVersionId: source.versionId } : {}) };
+  }
+
+  private onVersion(op: MemoryS3Op, ref: ObjectRef, act: (id: string) => void): VersionResult {
+    this.calls.push({ op, ref });
+    this.injected(op, ref);
+    const version = this.find(ref);
+    act(this.versionKey({ bucket: ref.bucket, key: ref.key, ...(version.versionId !== undefined ? { versionId: version.versionId } : {}) }));
+    return version.versionId === undefined ? {} : { versionId: version.versionId };
+  }
+
+  private versionKey(ref: ObjectRef): string {
+    const versionId = ref.versionId ?? this.store.get(`${ref.bucket}/${ref.key}`)?.at(-1)?.versionId ?? 'null';
+    return `${ref.bucket}/${ref.key}@${versionId}`;
   }
 
   private store_(bucket: string, key: string, body: Buffer, contentType: string | undefined): { etag: string; versionId?: string } {

@@ -36,6 +36,87 @@ export interface PutObjectOptions {
   readonly contentLength?: number;
 }
 
+export interface PortTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+export type PortGrantee =
+  | { readonly type: 'CanonicalUser'; readonly id: string; readonly displayName?: string }
+  | { readonly type: 'Group'; readonly uri: string }
+  | { readonly type: 'AmazonCustomerByEmail'; readonly email: string };
+
+export type PortPermission = 'FULL_CONTROL' | 'WRITE' | 'WRITE_ACP' | 'READ' | 'READ_ACP';
+
+export interface PortGrant {
+  readonly grantee: PortGrantee;
+  readonly permission: PortPermission;
+}
+
+/**
+ * An ACL as S3 takes it: a canned ACL (x-amz-acl), or explicit grants. With grants, `owner` is
+ * the AccessControlPolicy's Owner, which S3 requires to be the object owner (else AccessDenied).
+ */
+export type PortAcl =
+  | { readonly canned: string }
+  | { readonly grants: readonly PortGrant[]; readonly owner?: { readonly id: string; readonly displayName?: string } };
+
+/** Content-* and friends, the metadata S3 keeps as HTTP headers. */
+export interface PortSystemMetadata {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly contentDisposition?: string;
+  readonly contentLanguage?: string;
+  readonly cacheControl?: string;
+  /** An HTTP date or ISO-8601 string, sent as the Expires header. */
+  readonly expires?: string;
+  readonly websiteRedirectLocation?: string;
+}
+
+export interface PortMetadata {
+  readonly system: PortSystemMetadata;
+  /** x-amz-meta-*, names without the prefix. */
+  readonly user: Readonly<Record<string, string>>;
+}
+
+export interface PortObjectLock {
+  readonly mode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Epoch ms. */
+  readonly retainUntil?: number;
+  readonly legalHold?: boolean;
+}
+
+/** CopyObject as S3 defines it: every field optional, each absent one means S3's default. */
+export interface CopyObjectRequest {
+  readonly source: ObjectRef;
+  readonly bucket: string;
+  readonly key: string;
+  /** COPY (S3's default): the source's metadata; REPLACE: `metadata` (empty when absent). */
+  readonly metadataDirective?: 'COPY' | 'REPLACE';
+  readonly metadata?: PortMetadata;
+  /** COPY (default): the source's tags; REPLACE: `tags` ([] = no tags). */
+  readonly taggingDirective?: 'COPY' | 'REPLACE';
+  readonly tags?: readonly PortTag[];
+  readonly storageClass?: string;
+  readonly checksumAlgorithm?: string;
+  /** Conditions on the source (x-amz-copy-source-if-*), epoch ms. */
+  readonly ifModifiedSince?: number;
+  readonly ifUnmodifiedSince?: number;
+  readonly lock?: PortObjectLock;
+  readonly acl?: PortAcl;
+}
+
+export interface CopyObjectResponse {
+  readonly etag: string;
+  readonly versionId?: string;
+  readonly sourceVersionId?: string;
+}
+
+/** What the object subresource calls answer: the version they acted on, when the bucket is versioned. */
+export interface VersionResult {
+  readonly versionId?: string;
+}
+
 export interface S3Port {
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
   headObject(ref: ObjectRef): Promise<ObjectHead>;
@@ -44,6 +125,11 @@ export interface S3Port {
     body: Buffer | Readable,
     options?: PutObjectOptions,
   ): Promise<{ etag: string; versionId?: string }>;
+  /** Replaces the version's whole tag set. */
+  putObjectTagging(ref: ObjectRef, tags: readonly PortTag[]): Promise<VersionResult>;
+  deleteObjectTagging(ref: ObjectRef): Promise<VersionResult>;
+  putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult>;
+  copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse>;
 }
 
 export class S3PortError extends Error {

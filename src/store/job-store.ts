@@ -207,6 +207,12 @@ export interface JobStore {
   listJobs(query: ListJobsQuery): Promise<Job[]>;
 
   /**
+   * The engine's scan for work, across every account: jobs in one of `statuses`, highest
+   * priority first, then oldest first (createdMs asc, id asc), at most `limit`.
+   */
+  findJobs(statuses: readonly JobStatus[], limit: number): Promise<Job[]>;
+
+  /**
    * UpdateJobStatus, atomically: applies `decideStatusRequest` to the current status.
    * NotFound, or StatusConflict when the table refuses.
    */

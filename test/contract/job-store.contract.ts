@@ -303,6 +303,19 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
       });
     });
 
+    describe('findJobs', () => {
+      it('finds jobs of every account by status, highest priority first, then oldest', async () => {
+        await create({ id: 'low-old', nowMs: T0, spec: makeSpec({ Priority: 1 }) });
+        await create({ id: 'high', nowMs: T0 + 5, spec: makeSpec({ Priority: 9 }) });
+        await create({ id: 'low-new', accountId: OTHER_ACCOUNT, nowMs: T0 + 9, spec: makeSpec({ Priority: 1 }) });
+        const done = await create({ id: 'done', nowMs: T0 + 1, spec: makeSpec({ Priority: 50 }) });
+        await driveTo(done.id, 'Cancelled', T0 + 2);
+        expect((await store.findJobs(['New'], 10)).map((j) => j.id)).toEqual(['high', 'low-old', 'low-new']);
+        expect((await store.findJobs(['New', 'Cancelled'], 2)).map((j) => j.id)).toEqual(['done', 'high']);
+        expect(await store.findJobs(['Active'], 10)).toEqual([]);
+      });
+    });
+
     describe('listJobs', () => {
       it('lists newest first, ties broken by id descending, only the account’s jobs', async () => {
         for (const id of ['tie-b', 'tie-d', 'tie-a', 'tie-c']) await create({ id, nowMs: T0 + 1000 });

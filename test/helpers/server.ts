@@ -33,7 +33,12 @@ afterEach(async () => {
   dirs.clear();
 });
 
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Run the job engine. Off by default: API tests drive job statuses themselves. */
+  readonly engine?: boolean;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 's3batch-test-')));
   dirs.add(dir);
   const config = loadConfig({
@@ -44,7 +49,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     S3BATCH_CREDENTIALS: [ACCOUNT_A, ACCOUNT_B].map((a) => `${a.accountId}:${a.accessKeyId}:${a.secretAccessKey}`).join(','),
     ...env,
   });
-  const server = await startServer(config, { logger: createLogger('silent') });
+  const server = await startServer(config, { logger: createLogger('silent'), engine: options.engine ?? false });
   running.add(server);
   const close = server.close.bind(server);
   return Object.assign(Object.create(server) as RunningServer, server, {
@@ -56,7 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     async restart() {
       running.delete(server);
       await close();
-      return startTestServer(env, dir);
+      return startTestServer(env, dir, options);
     },
   }) as TestServer;
 }

@@ -35,6 +35,8 @@ export interface JobStatements {
     Database.Statement<[ListParams], JobRow>,
     Database.Statement<[ListParams], JobRow>,
   ];
+  /** statuses (JSON array), limit: the engine's scan, across accounts */
+  readonly findByStatus: Database.Statement<[statuses: string, limit: number], JobRow>;
   readonly secret: Database.Statement<[name: string], Buffer>;
   readonly insertSecret: Database.Statement<[name: string, value: Buffer, createdMs: number]>;
 }
@@ -54,6 +56,9 @@ export function prepareJobStatements(db: Database.Database): JobStatements {
   return {
     byId: db.prepare(`${select} WHERE id = ?`),
     byAccountAndId: db.prepare(`${select} WHERE account_id = ? AND id = ?`),
+    findByStatus: db.prepare(
+      `${select} WHERE status IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, created_ms ASC, id ASC LIMIT ?`,
+    ),
     byAccountAndToken: db.prepare(`${select} WHERE account_id = ? AND client_request_token = ?`),
     insert: db.prepare(
       `INSERT INTO jobs (id, account_id, arn, status, priority, client_request_token, request_hash,

@@ -247,6 +247,12 @@ function createSqliteJobStore(
         return stmt.all(params).map(rowToJob);
       }),
 
+    findJobs: (statuses, limit) =>
+      run(() => {
+        if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`findJobs: limit must be a non-negative integer, got ${limit}`);
+        return sql.findByStatus.all(JSON.stringify(statuses), limit).map(rowToJob);
+      }),
+
     requestStatus: (accountId, jobId, requested, reason, nowMs) =>
       run(() => requestStatusTx.immediate(accountId, jobId, requested, reason, nowMs)),
 

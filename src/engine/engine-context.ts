@@ -1,0 +1,49 @@
+/**
+ * What the preparer and the runner share: the store, the event bus, the clock, and the one way
+ * they move a job (a guarded transition that also announces itself on the event channel).
+ */
+import type { Logger } from 'pino';
+import type { JobEvents } from '../domain/events.js';
+import type { Job } from '../domain/job.js';
+import type { JobStatus } from '../domain/job-status.js';
+import type { ChunkLocator, PreparedManifestPin } from '../manifests/index.js';
+import type { S3Port } from '../s3/s3-port.js';
+import { JobStoreError, type JobStore, type TransitionPatch } from '../store/job-store.js';
+
+export interface EngineContext {
+  readonly store: JobStore;
+  readonly events: JobEvents;
+  readonly s3For: (job: Job) => S3Port;
+  readonly now: () => number;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** A stored chunk locator: the reader's locator plus the manifest pin it must be read under. */
+export interface StoredLocator {
+  readonly chunk: ChunkLocator;
+  readonly pin: PreparedManifestPin;
+}
+
+/**
+ * Moves the job if it is in one of `from`, announcing the change. Returns undefined (and changes
+ * nothing) when the job is elsewhere: someone else moved it first (a cancel), which is not an error.
+ */
+export async function moveJob(
+  ctx: EngineContext,
+  job: Job,
+  from: readonly JobStatus[],
+  to: JobStatus,
+  patch?: TransitionPatch,
+): Promise<Job | undefined> {
+  try {
+    const moved = await ctx.store.transition(job.id, from, to, ctx.now(), patch);
+    ctx.events.emit('job:statusChanged', { job: moved, from: job.status, to });
+    return moved;
+  } catch (err) {
+    if (err instanceof JobStoreError && (err.code === 'StatusConflict' || err.code === 'NotFound')) return undefined;
+    throw err;
+  }
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

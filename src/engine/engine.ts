@@ -1,0 +1,180 @@
+/**
+ * The job engine: finds work (on events, and by polling, which also covers a restart), prepares
+ * new jobs, runs the highest-priority ready ones, pauses lower ones that are running, and
+ * finalizes jobs that are ending. Crash resume is the same scan: Preparing is prepared again,
+ * Active continues (expired leases come back), Completing/Failing/Cancelling are finalized again.
+ */
+import type { Logger } from 'pino';
+import type { JobEvents } from '../domain/events.js';
+import type { Job } from '../domain/job.js';
+import type { S3Port } from '../s3/s3-port.js';
+import type { JobStore } from '../store/job-store.js';
+import { moveJob, realSleep, type EngineContext } from './engine-context.js';
+import { finalizeJob } from './finalize.js';
+import { JobRun, type RunLimits } from './job-run.js';
+import { Semaphore } from './limiter.js';
+import { prepareJob } from './preparer.js';
+
+export interface EngineLimits {
+  readonly globalConcurrency?: number;
+  readonly perJobConcurrency?: number;
+  readonly leaseMs?: number;
+  readonly chunkClaimBatch?: number;
+}
+
+export interface EngineOptions {
+  readonly store: JobStore;
+  readonly events: JobEvents;
+  readonly s3For: (job: Job) => S3Port;
+  readonly nodeId: string;
+  readonly now?: () => number;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+  readonly limits?: EngineLimits;
+  /** Poll for work this often (default 1 s); events wake the engine sooner. */
+  readonly pollMs?: number;
+  /** Backoff sleeps (tests make them instant). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Tasks per chunk at preparation (default 1000). */
+  readonly chunkSize?: number;
+}
+
+export interface Engine {
+  start(): void;
+  /** Stops claiming, gives unfinished chunks back, waits for running work. */
+  stop(): Promise<void>;
+}
+
+const RUNNABLE = ['Ready', 'Active', 'Pausing', 'Paused'] as const;
+const ENDING = ['Completing', 'Failing', 'Cancelling'] as const;
+
+export function createEngine(options: EngineOptions): Engine {
+  const ctx: EngineContext = {
+    store: options.store,
+    events: options.events,
+    s3For: options.s3For,
+    now: options.now ?? Date.now,
+    logger: options.logger,
+    sleep: options.sleep ?? realSleep,
+  };
+  const pollMs = options.pollMs ?? 1000;
+  const globalConcurrency = options.limits?.globalConcurrency ?? 64;
+  const limits: RunLimits = {
+    nodeId: options.nodeId,
+    global: new Semaphore(globalConcurrency),
+    perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
+    leaseMs: options.limits?.leaseMs ?? 30_000,
+    chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
+    idleMs: Math.min(pollMs, 200),
+    wait: realSleep,
+  };
+  const runs = new Map<string, JobRun>();
+  const busy = new Map<string, Promise<unknown>>();
+  let stopped = true;
+  let ticking: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  const unsubscribe: Array<() => void> = [];
+
+  /** One background piece of work per job at a time (prepare, finalize, run). */
+  function track(job: Job, work: () => Promise<unknown>): void {
+    if (busy.has(job.id)) return;
+    const p = work()
+      .catch((err: unknown) => ctx.logger.error({ jobId: job.id, err }, 'engine work failed'))
+      .finally(() => {
+        busy.delete(job.id);
+        runs.delete(job.id);
+        wake();
+      });
+    busy.set(job.id, p);
+  }
+
+  function startRun(job: Job): void {
+    if (busy.has(job.id)) return;
+    const run = new JobRun(ctx, job, limits);
+    runs.set(job.id, run);
+    track(job, () => run.done);
+  }
+
+  async function schedule(): Promise<void> {
+    for (const job of await ctx.store.findJobs(['New', 'Preparing'], 16)) {
+      track(job, () => prepareJob(ctx, job, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}));
+    }
+    for (const job of await ctx.store.findJobs(ENDING, 64)) {
+      if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
+    }
+    const jobs = await ctx.store.findJobs(RUNNABLE, 1000);
+    const contenders = jobs.filter((j) => j.status !== 'Pausing');
+    const top = contenders[0]?.priority;
+    for (const job of jobs) {
+      if (stopped) return;
+      await place(job, top);
+    }
+  }
+
+  /** Higher priorities run first; equal ones share the node (reference §5.4). */
+  async function place(job: Job, top: number | undefined): Promise<void> {
+    const isTop = job.priority === top;
+    if (job.status === 'Active' && !isTop) {
+      const pausing = await moveJob(ctx, job, ['Active'], 'Pausing');
+      if (pausing && !runs.has(job.id)) await moveJob(ctx, pausing, ['Pausing'], 'Paused');
+      return;
+    }
+    if (job.status === 'Pausing' && !busy.has(job.id)) {
+      await moveJob(ctx, job, ['Pausing'], 'Paused');
+      return;
+    }
+    if (!isTop || busy.has(job.id)) return;
+    if (job.status === 'Ready' || job.status === 'Paused') {
+      const active = await moveJob(ctx, job, [job.status], 'Active');
+      if (active) startRun(active);
+    } else if (job.status === 'Active') {
+      startRun(job);
+    }
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = (async () => {
+      do {
+        again = false;
+        try {
+          await schedule();
+        } catch (err) {
+          ctx.logger.error({ err }, 'engine scheduling failed');
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      ticking = undefined;
+    });
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      unsubscribe.push(
+        ctx.events.on('job:created', wake),
+        ctx.events.on('job:priorityChanged', wake),
+        ctx.events.on('job:statusChanged', ({ job, to }) => {
+          runs.get(job.id)?.onStatus(to);
+          wake();
+        }),
+      );
+      timer = setInterval(wake, pollMs);
+      timer.unref();
+      wake();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      for (const off of unsubscribe.splice(0)) off();
+      for (const run of runs.values()) run.stop();
+      await ticking;
+      await Promise.all([...busy.values()]);
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * One job running on this node: claims chunks, runs their tasks under the job's and the global
+ * concurrency limits, commits each chunk (counts + report rows, once), renews leases at half-life
+ * and watches the failure threshold. It stops claiming when the job is paused, cancelled, failing
+ * or the engine stops; what happens to in-flight chunks depends on why (see `settle`).
+ */
+import type { Job, JobProgress } from '../domain/job.js';
+import type { JobStatus } from '../domain/job-status.js';
+import { createChunkReader, MISSING_VERSION_ID_FAILURE, type ChunkReader, type ManifestTask } from '../manifests/index.js';
+import { operationFor } from '../operations/registry.js';
+import type { TaskOperation } from '../operations/types.js';
+import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
+import type { ClaimedChunk } from '../store/job-store.js';
+import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
+import { finalizeJob } from './finalize.js';
+import { AdaptiveLimit, Semaphore } from './limiter.js';
+import { classifyFailure, withRetries } from './retry.js';
+
+export interface RunLimits {
+  readonly nodeId: string;
+  readonly global: Semaphore;
+  readonly perJobConcurrency: number;
+  readonly leaseMs: number;
+  readonly chunkClaimBatch: number;
+  /** How long to wait when nothing is claimable but chunks are still leased (by us or a dead node). */
+  readonly idleMs: number;
+  readonly wait: (ms: number) => Promise<void>;
+}
+
+/** §5.5: once this many tasks ran, more than half of them failing fails the job. */
+export const THRESHOLD_MIN_TASKS = 1000;
+
+type Mode = 'running' | 'pausing' | 'cancelling' | 'failing' | 'stopping';
+
+export class JobRun {
+  private mode: Mode = 'running';
+  private readonly leases = new Map<number, string>();
+  private readonly lost = new Set<number>();
+  private readonly limit: AdaptiveLimit;
+  private readonly operation: TaskOperation;
+  private reader: ChunkReader | undefined;
+  private failure: { FailureCode: string; FailureReason: string } | undefined;
+  private failing: Promise<unknown> = Promise.resolve();
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private job: Job,
+    private readonly limits: RunLimits,
+  ) {
+    this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
+    this.operation = operationFor(job.spec.Operation);
+    this.done = this.run().finally(() => this.reader?.close());
+  }
+
+  /** The job's status changed elsewhere (API, scheduler): react at once. */
+  onStatus(status: JobStatus): void {
+    if (status === 'Cancelling' || status === 'Cancelled') this.mode = 'cancelling';
+    else if (status === 'Pausing' && this.mode === 'running') this.mode = 'pausing';
+  }
+
+  /** Engine shutdown: start no task, give unfinished chunks back. */
+  stop(): void {
+    if (this.mode === 'running' || this.mode === 'pausing') this.mode = 'stopping';
+  }
+
+  private async run(): Promise<void> {
+    const renewal = setInterval(() => void this.renew(), Math.max(10, this.limits.leaseMs / 2));
+    renewal.unref();
+    let finished = false;
+    try {
+      while (this.mode === 'running') {
+        await this.refreshStatus();
+        if (this.mode !== 'running') break;
+        const claimed = await this.ctx.store.claimChunks(this.job.id, this.limits.nodeId, this.limits.chunkClaimBatch, this.limits.leaseMs, this.ctx.now());
+        if (claimed.length === 0) {
+          const counts = await this.ctx.store.chunkCounts(this.job.id);
+          if (counts.final && counts.done === counts.total) {
+            finished = true;
+            break;
+          }
+          await this.limits.wait(this.limits.idleMs);
+          continue;
+        }
+        await Promise.all(claimed.map((chunk) => this.runChunk(chunk)));
+      }
+    } finally {
+      clearInterval(renewal);
+    }
+    await this.failing;
+    await this.settle(finished);
+  }
+
+  private async refreshStatus(): Promise<void> {
+    const fresh = await this.ctx.store.getJob(this.job.accountId, this.job.id);
+    if (!fresh) {
+      this.mode = 'stopping';
+      return;
+    }
+    this.job = fresh;
+    this.onStatus(fresh.status);
+  }
+
+  /** Where the job goes once no chunk is in flight any more. */
+  private async settle(finished: boolean): Promise<void> {
+    const job = (await this.ctx.store.getJob(this.job.accountId, this.job.id)) ?? this.job;
+    if (this.mode === 'stopping') return;
+    if (this.mode === 'cancelling' || this.mode === 'failing') {
+      await finalizeJob(this.ctx, job);
+      return;
+    }
+    if (finished) {
+      const completing = await moveJob(this.ctx, job, ['Active', 'Pausing'], 'Completing');
+      if (completing) await finalizeJob(this.ctx, completing);
+      return;
+    }
+    if (this.mode === 'pausing') await moveJob(this.ctx, job, ['Pausing'], 'Paused');
+  }
+
+  private async renew(): Promise<void> {
+    if (this.leases.size === 0) return;
+    const leases = [...this.leases].map(([index, token]) => ({ index, token }));
+    try {
+      const { lost } = await this.ctx.store.renewLeases(this.job.id, leases, this.limits.leaseMs, this.ctx.now());
+      for (const index of lost) this.lost.add(index);
+    } catch (err) {
+      this.ctx.logger.warn({ jobId: this.job.id, err }, 'lease renewal failed');
+    }
+  }
+
+  private readerFor(locator: StoredLocator): ChunkReader {
+    this.reader ??= createChunkReader(this.job.spec.Manifest!, locator.pin, this.ctx.s3For(this.job));
+    return this.reader;
+  }
+
+  private async runChunk(claim: ClaimedChunk): Promise<void> {
+    this.leases.set(claim.index, claim.token);
+    try {
+      const locator = claim.locator as StoredLocator;
+      let tasks: ManifestTask[];
+      try {
+        tasks = await withRetries(() => this.readerFor(locator).read(locator.chunk), { sleep: this.ctx.sleep });
+      } catch (err) {
+        this.failJob('ManifestReadFailed', `Chunk ${claim.index} of the manifest could not be read: ${classifyFailure(err).message}`);
+        await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
+        return;
+      }
+      const results = await Promise.all(tasks.map((task) => this.runTask(task, claim.index)));
+      await this.commit(claim, tasks, results);
+    } finally {
+      this.leases.delete(claim.index);
+      this.lost.delete(claim.index);
+    }
+  }
+
+  /** undefined: not run (cancel, shutdown, lost lease). */
+  private async runTask(task: ManifestTask, chunk: number): Promise<TaskResult | undefined> {
+    if (!this.mayStart(chunk)) return undefined;
+    if (task.missingVersionId) return MISSING_VERSION_ID_FAILURE;
+    await this.limit.semaphore.acquire();
+    await this.limits.global.acquire();
+    try {
+      if (!this.mayStart(chunk)) return undefined;
+      await withRetries(() => this.operation(task, this.ctx.s3For(this.job)), {
+        sleep: this.ctx.sleep,
+        onFailure: (f) => f.kind === 'throttled' && this.limit.throttled(),
+        stopped: () => this.mode === 'cancelling',
+      });
+      this.limit.succeeded();
+      return { status: 'succeeded', httpStatus: 200, message: SUCCESS_MESSAGE };
+    } catch (err) {
+      const f = classifyFailure(err);
+      return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.message };
+    } finally {
+      this.limits.global.release();
+      this.limit.semaphore.release();
+    }
+  }
+
+  private mayStart(chunk: number): boolean {
+    return (this.mode === 'running' || this.mode === 'pausing' || this.mode === 'failing') && !this.lost.has(chunk);
+  }
+
+  private async commit(claim: ClaimedChunk, tasks: readonly ManifestTask[], results: ReadonlyArray<TaskResult | undefined>): Promise<void> {
+    if (this.lost.has(claim.index)) return;
+    const ran = results.filter((r) => r !== undefined).length;
+    if (ran < tasks.length && this.mode !== 'cancelling') {
+      // Shutdown: give the chunk back whole; another start runs it again.
+      await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
+      return;
+    }
+    const failedOnly = this.job.spec.Report.ReportScope === 'FailedTasksOnly';
+    const succeeded: string[] = [];
+    const failed: string[] = [];
+    tasks.forEach((task, i) => {
+      const result = results[i];
+      if (!result) return;
+      const row = formatReportRow({ bucket: task.bucket, rawKey: task.rawKey, ...(task.versionId !== undefined ? { versionId: task.versionId } : {}) }, result);
+      (result.status === 'succeeded' ? succeeded : failed).push(row);
+    });
+    const { progress } = await this.ctx.store.completeChunk(
+      this.job.id,
+      claim.index,
+      claim.token,
+      {
+        succeeded: succeeded.length,
+        failed: failed.length,
+        ...(ran < tasks.length ? { partial: true } : {}),
+        reportSucceeded: Buffer.from(failedOnly ? '' : succeeded.join(''), 'utf8'),
+        reportFailed: Buffer.from(failed.join(''), 'utf8'),
+      },
+      this.ctx.now(),
+    );
+    const job = await this.ctx.store.getJob(this.job.accountId, this.job.id);
+    if (job) this.ctx.events.emit('job:progress', { job });
+    this.checkThreshold(progress);
+  }
+
+  private checkThreshold(progress: JobProgress): void {
+    const ran = progress.succeededTasks + progress.failedTasks;
+    if (ran < THRESHOLD_MIN_TASKS || progress.failedTasks / ran <= 0.5 || this.failure) return;
+    this.failJob(
+      'TaskFailureThresholdExceeded',
+      `More than 50% of the tasks that ran failed (${progress.failedTasks} of ${ran}), after at least ${THRESHOLD_MIN_TASKS} tasks ran`,
+    );
+  }
+
+  /** Stops claiming; in-flight chunks finish, then the report is written and the job fails. */
+  private failJob(code: string, reason: string): void {
+    if (this.failure || this.mode === 'cancelling' || this.mode === 'stopping') return;
+    this.failure = { FailureCode: code, FailureReason: reason.slice(0, 256) };
+    this.mode = 'failing';
+    this.failing = moveJob(this.ctx, this.job, ['Active', 'Pausing', 'Paused'], 'Failing', { failureReasons: [this.failure] }).catch((err: unknown) =>
+      this.ctx.logger.error({ jobId: this.job.id, err }, 'could not move the job to Failing'),
+    );
+  }
+}

@@ -1,0 +1,226 @@
+/** Object attributes in and out of HTTP headers, as S3 spells them. */
+import type { ServerResponse } from 'node:http';
+import { aclFromHeaders } from '../acl.js';
+import { checksumHeader, isChecksumAlgorithm, type ChecksumAlgorithm, type ChecksumType } from '../checksums.js';
+import { S3Error, invalidArgument } from '../errors.js';
+import type {
+  ByteRange,
+  Conditions,
+  LockMode,
+  MetadataDirective,
+  ObjectInfo,
+  ObjectLock,
+  ObjectMetadata,
+  SystemMetadata,
+  Tag,
+  WriteAttributes,
+} from '../object-store.js';
+import { parseStorageClass, parseTaggingHeader } from '../validate.js';
+import { header, httpDate, type S3Request } from './request.js';
+
+const SYSTEM_HEADERS: ReadonlyArray<[keyof SystemMetadata, string]> = [
+  ['contentType', 'content-type'],
+  ['contentEncoding', 'content-encoding'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentLanguage', 'content-language'],
+  ['cacheControl', 'cache-control'],
+  ['expires', 'expires'],
+  ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
+];
+
+export function metadataFromHeaders(r: S3Request): ObjectMetadata {
+  const system: Record<string, string> = {};
+  for (const [field, name] of SYSTEM_HEADERS) {
+    let value = header(r, name);
+    if (name === 'content-encoding' && value !== undefined) {
+      // aws-chunked is the transfer framing, not the object's encoding.
+      value = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked')
+        .join(',');
+      if (value === '') value = undefined;
+    }
+    if (value !== undefined) system[field] = value;
+  }
+  const user: Record<string, string> = {};
+  for (const [name, value] of Object.entries(r.req.headers)) {
+    if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
+    user[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return { system, user };
+}
+
+export function lockFromHeaders(r: S3Request): ObjectLock | undefined {
+  const mode = header(r, 'x-amz-object-lock-mode');
+  const until = header(r, 'x-amz-object-lock-retain-until-date');
+  const hold = header(r, 'x-amz-object-lock-legal-hold');
+  if (mode === undefined && until === undefined && hold === undefined) return undefined;
+  if (mode !== undefined && mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') {
+    throw invalidArgument('Unknown wormMode directive.', 'x-amz-object-lock-mode', mode);
+  }
+  let retainUntil: number | undefined;
+  if (until !== undefined) {
+    retainUntil = Date.parse(until);
+    if (Number.isNaN(retainUntil)) throw invalidArgument('The retain until date must be provided in ISO 8601 format', 'x-amz-object-lock-retain-until-date', until);
+  }
+  if (hold !== undefined && hold !== 'ON' && hold !== 'OFF') {
+    throw invalidArgument('Legal Hold must be either of ON or OFF', 'x-amz-object-lock-legal-hold', hold);
+  }
+  return {
+    ...(mode !== undefined ? { mode: mode as LockMode } : {}),
+    ...(retainUntil !== undefined ? { retainUntil } : {}),
+    ...(hold !== undefined ? { legalHold: hold === 'ON' } : {}),
+  };
+}
+
+export function tagsFromHeader(r: S3Request): Tag[] | undefined {
+  const v = header(r, 'x-amz-tagging');
+  return v === undefined ? undefined : parseTaggingHeader(v);
+}
+
+/** Everything a write (PUT, CreateMultipartUpload, Copy with REPLACE) takes from headers. */
+export function writeAttributesFromHeaders(r: S3Request): WriteAttributes {
+  const tags = tagsFromHeader(r);
+  const acl = aclFromHeaders(r.req.headers);
+  const storageClass = parseStorageClass(header(r, 'x-amz-storage-class'));
+  const lock = lockFromHeaders(r);
+  return {
+    metadata: metadataFromHeaders(r),
+    ...(tags ? { tags } : {}),
+    ...(acl ? { acl } : {}),
+    ...(storageClass ? { storageClass } : {}),
+    ...(lock ? { lock } : {}),
+  };
+}
+
+export function conditionsFromHeaders(r: S3Request, prefix = ''): Conditions {
+  const ifMatch = header(r, `${prefix}if-match`);
+  const ifNoneMatch = header(r, `${prefix}if-none-match`);
+  const ifModifiedSince = httpDate(r, `${prefix}if-modified-since`);
+  const ifUnmodifiedSince = httpDate(r, `${prefix}if-unmodified-since`);
+  return {
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+    ...(ifModifiedSince !== undefined ? { ifModifiedSince } : {}),
+    ...(ifUnmodifiedSince !== undefined ? { ifUnmodifiedSince } : {}),
+  };
+}
+
+/** `Range: bytes=a-b | a- | -n`; anything else (several ranges, other units) is ignored, as S3 does. */
+export function rangeFromHeader(r: S3Request): ByteRange | undefined {
+  const v = header(r, 'range');
+  if (v === undefined) return undefined;
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(v);
+  if (!m) return undefined;
+  const [, a = '', b = ''] = m;
+  if (a === '' && b === '') return undefined;
+  if (a === '') return { suffix: Number(b) };
+  const start = Number(a);
+  if (b === '') return { start };
+  const end = Number(b);
+  if (end < start) return undefined;
+  return { start, end };
+}
+
+export function directive(r: S3Request, name: string): MetadataDirective | undefined {
+  const v = header(r, name);
+  if (v === undefined) return undefined;
+  if (v !== 'COPY' && v !== 'REPLACE') throw invalidArgument(`Unknown ${name.replace('x-amz-', '').replace('-directive', '')} directive.`, name, v);
+  return v;
+}
+
+export function checksumAlgorithmHeader(r: S3Request, name: string): ChecksumAlgorithm | undefined {
+  const v = header(r, name);
+  if (v === undefined || v === '') return undefined;
+  const up = v.toUpperCase();
+  if (!isChecksumAlgorithm(up)) {
+    throw invalidArgument(
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+      name,
+      v,
+    );
+  }
+  return up;
+}
+
+export function checksumTypeHeader(r: S3Request): ChecksumType | undefined {
+  const v = header(r, 'x-amz-checksum-type');
+  if (v === undefined || v === '') return undefined;
+  const up = v.toUpperCase();
+  if (up !== 'FULL_OBJECT' && up !== 'COMPOSITE') throw invalidArgument('Value for x-amz-checksum-type header is invalid.', 'x-amz-checksum-type', v);
+  return up;
+}
+
+/** A header value node can send: RFC 2047 for what latin-1 cannot carry (as S3 does for metadata). */
+function headerSafe(value: string): string {
+  if (/^[\x20-\x7e\x80-\xff\t]*$/.test(value)) return value;
+  return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+const RESPONSE_OVERRIDES: ReadonlyArray<[string, string]> = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+];
+
+const SYSTEM_OUT: ReadonlyArray<[keyof SystemMetadata, string]> = [
+  ['contentEncoding', 'Content-Encoding'],
+  ['contentDisposition', 'Content-Disposition'],
+  ['contentLanguage', 'Content-Language'],
+  ['cacheControl', 'Cache-Control'],
+  ['expires', 'Expires'],
+  ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
+];
+
+export function restoreHeader(info: ObjectInfo): string | undefined {
+  if (!info.restore) return undefined;
+  if (info.restore.ongoing) return 'ongoing-request="true"';
+  return `ongoing-request="false"${info.restore.expiry !== undefined ? `, expiry-date="${new Date(info.restore.expiry).toUTCString()}"` : ''}`;
+}
+
+/** The headers of GetObject/HeadObject. */
+export function writeObjectHeaders(
+  r: S3Request,
+  res: ServerResponse,
+  info: ObjectInfo,
+  options: { contentLength: number; range?: { start: number; end: number }; partNumber?: number; withChecksum: boolean },
+): void {
+  res.setHeader('Last-Modified', new Date(info.lastModified).toUTCString());
+  res.setHeader('ETag', info.etag);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Type', headerSafe(info.metadata.system.contentType ?? 'binary/octet-stream'));
+  for (const [field, name] of SYSTEM_OUT) {
+    const v = info.metadata.system[field];
+    if (v !== undefined) res.setHeader(name, headerSafe(v));
+  }
+  for (const [name, value] of Object.entries(info.metadata.user)) res.setHeader(`x-amz-meta-${name}`, headerSafe(value));
+  if (info.versionId !== undefined) res.setHeader('x-amz-version-id', info.versionId);
+  if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
+  if (info.tagCount > 0) res.setHeader('x-amz-tagging-count', String(info.tagCount));
+  const restore = restoreHeader(info);
+  if (restore) res.setHeader('x-amz-restore', restore);
+  if (info.lock.mode !== undefined && info.lock.retainUntil !== undefined) {
+    res.setHeader('x-amz-object-lock-mode', info.lock.mode);
+    res.setHeader('x-amz-object-lock-retain-until-date', new Date(info.lock.retainUntil).toISOString());
+  }
+  if (info.lock.legalHold !== undefined) res.setHeader('x-amz-object-lock-legal-hold', info.lock.legalHold ? 'ON' : 'OFF');
+  if (info.partsCount !== undefined && options.partNumber !== undefined) res.setHeader('x-amz-mp-parts-count', String(info.partsCount));
+  if (options.withChecksum && info.checksum && !options.range) {
+    res.setHeader(checksumHeader(info.checksum.algorithm), info.checksum.value);
+    res.setHeader('x-amz-checksum-type', info.checksum.type);
+  }
+  if (options.range) res.setHeader('Content-Range', `bytes ${options.range.start}-${options.range.end}/${info.size}`);
+  res.setHeader('Content-Length', String(options.contentLength));
+  for (const [param, name] of RESPONSE_OVERRIDES) {
+    const v = r.query.get(param);
+    if (v !== undefined) res.setHeader(name, headerSafe(v));
+  }
+}
+
+export function requireHeaderAbsent(r: S3Request, name: string, why: string): void {
+  if (header(r, name) !== undefined) throw new S3Error('InvalidRequest', why);
+}

@@ -1,0 +1,152 @@
+/** Tagging, ACLs, restores, retention and legal holds of one object version. */
+import { resolveAcl } from '../acl.js';
+import { S3Error, accessDenied } from '../errors.js';
+import type { AccessControlPolicy, AclInput, LockMode, ObjectRef, RestoreRequest, StorageClass, Tag } from '../object-store.js';
+import { isArchived, validateKey, validateTags } from '../validate.js';
+import { ownedBucket, resolveVersion, type Core } from './core.js';
+import { aclOf, tagsJson, tagsOf, visibleVersionId, type BucketRow, type VersionRow } from './rows.js';
+
+const DAY_MS = 86_400_000;
+
+function target(core: Core, account: string, ref: ObjectRef): { bucket: BucketRow; row: VersionRow } {
+  const bucket = ownedBucket(core, account, ref.bucket);
+  validateKey(ref.key);
+  return { bucket, row: resolveVersion(core, bucket, ref.key, ref.versionId) };
+}
+
+/** Runs `fn` on the version in a write transaction; returns its visible version id. */
+function update(core: Core, account: string, ref: ObjectRef, fn: (row: VersionRow, bucket: BucketRow) => void): { versionId?: string } {
+  return core.db
+    .transaction(() => {
+      const { bucket, row } = target(core, account, ref);
+      fn(row, bucket);
+      const versionId = visibleVersionId(bucket, row.version_id);
+      return versionId !== undefined ? { versionId } : {};
+    })
+    .immediate();
+}
+
+export function getObjectTagging(core: Core, account: string, ref: ObjectRef): { tags: Tag[]; versionId?: string } {
+  const { bucket, row } = target(core, account, ref);
+  const versionId = visibleVersionId(bucket, row.version_id);
+  return { tags: tagsOf(row), ...(versionId !== undefined ? { versionId } : {}) };
+}
+
+export function putObjectTagging(core: Core, account: string, ref: ObjectRef, tags: readonly Tag[]): { versionId?: string } {
+  validateTags(tags);
+  return update(core, account, ref, (row) => core.st.setTags.run(tagsJson(tags), row.seq));
+}
+
+export function getObjectAcl(core: Core, account: string, ref: ObjectRef): { acl: AccessControlPolicy; versionId?: string } {
+  const { bucket, row } = target(core, account, ref);
+  const versionId = visibleVersionId(bucket, row.version_id);
+  return { acl: aclOf(row), ...(versionId !== undefined ? { versionId } : {}) };
+}
+
+export function putObjectAcl(core: Core, account: string, ref: ObjectRef, acl: AclInput): { versionId?: string } {
+  return update(core, account, ref, (row, bucket) => {
+    core.st.setAcl.run(JSON.stringify(resolveAcl(acl, row.owner, bucket.owner)), row.seq);
+  });
+}
+
+/** Expiry of a restored copy: `days` after it is ready, rounded up to the next midnight UTC (as S3). */
+function expiryAfter(readyMs: number, days: number): number {
+  const t = readyMs + days * DAY_MS;
+  return Math.ceil(t / DAY_MS) * DAY_MS;
+}
+
+export function restoreObject(
+  core: Core,
+  account: string,
+  ref: ObjectRef,
+  request: RestoreRequest,
+): { status: 'accepted' | 'extended'; versionId?: string } {
+  if (!Number.isInteger(request.days) || request.days < 1) {
+    throw new S3Error('InvalidArgument', 'Days must be a positive integer', { fields: { ArgumentName: 'Days', ArgumentValue: String(request.days) } });
+  }
+  let status: 'accepted' | 'extended' = 'accepted';
+  const result = update(core, account, ref, (row) => {
+    if (!isArchived(row.storage_class as StorageClass)) {
+      throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class", {
+        fields: { StorageClass: row.storage_class },
+      });
+    }
+    const now = core.now();
+    if (row.restore_ready_ms !== null && row.restore_ready_ms > now) {
+      throw new S3Error('RestoreAlreadyInProgress', 'Object restore is already in progress');
+    }
+    const restored = row.restore_ready_ms !== null && (row.restore_expiry_ms === null || row.restore_expiry_ms > now);
+    if (restored) {
+      status = 'extended';
+      core.st.setRestore.run(row.restore_ready_ms as number, expiryAfter(now, request.days), row.seq);
+    } else {
+      const ready = now + core.restoreDelayMs;
+      core.st.setRestore.run(ready, expiryAfter(ready, request.days), row.seq);
+    }
+  });
+  return { status, ...result };
+}
+
+function requireLockBucket(bucket: BucketRow): void {
+  if (bucket.object_lock !== 1) throw new S3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
+}
+
+export function getObjectRetention(core: Core, account: string, ref: ObjectRef): { mode: LockMode; retainUntil: number } {
+  const { bucket, row } = target(core, account, ref);
+  requireLockBucket(bucket);
+  if (row.lock_mode === null || row.lock_until_ms === null) {
+    throw new S3Error('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
+  }
+  return { mode: row.lock_mode as LockMode, retainUntil: row.lock_until_ms };
+}
+
+export function putObjectRetention(
+  core: Core,
+  account: string,
+  ref: ObjectRef,
+  retention: { mode?: LockMode; retainUntil?: number },
+  options: { bypassGovernanceRetention?: boolean } = {},
+): { versionId?: string } {
+  if ((retention.mode === undefined) !== (retention.retainUntil === undefined)) {
+    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema (Mode and RetainUntilDate go together)');
+  }
+  const now = core.now();
+  if (retention.retainUntil !== undefined && retention.retainUntil <= now) {
+    throw new S3Error('InvalidArgument', 'The retain until date must be in the future!');
+  }
+  return update(core, account, ref, (row, bucket) => {
+    requireLockBucket(bucket);
+    const active = row.lock_mode !== null && row.lock_until_ms !== null && row.lock_until_ms > now;
+    if (active) {
+      const loosens =
+        retention.mode === undefined ||
+        (retention.retainUntil as number) < (row.lock_until_ms as number) ||
+        (row.lock_mode === 'COMPLIANCE' && retention.mode === 'GOVERNANCE');
+      if (loosens) {
+        if (row.lock_mode === 'COMPLIANCE') {
+          throw accessDenied('Access Denied: a COMPLIANCE retention cannot be shortened, removed or weakened');
+        }
+        if (!options.bypassGovernanceRetention) {
+          throw accessDenied('Access Denied: shortening or removing a GOVERNANCE retention needs x-amz-bypass-governance-retention');
+        }
+      }
+    }
+    core.st.setRetention.run(retention.mode ?? null, retention.retainUntil ?? null, row.seq);
+  });
+}
+
+export function getObjectLegalHold(core: Core, account: string, ref: ObjectRef): { status: 'ON' | 'OFF' } {
+  const { bucket, row } = target(core, account, ref);
+  requireLockBucket(bucket);
+  if (row.legal_hold === null) {
+    throw new S3Error('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
+  }
+  return { status: row.legal_hold === 1 ? 'ON' : 'OFF' };
+}
+
+export function putObjectLegalHold(core: Core, account: string, ref: ObjectRef, on: boolean): { versionId?: string } {
+  return update(core, account, ref, (row, bucket) => {
+    requireLockBucket(bucket);
+    core.st.setLegalHold.run(on ? 1 : 0, row.seq);
+  });
+}

@@ -1,0 +1,28 @@
+/** The operations the engine runs, by their CreateJob name; one file per operation. */
+import { operationName, type JobOperation, type OperationName } from '../domain/job-spec.js';
+import { copy } from './copy.js';
+import { deleteTagging } from './delete-tagging.js';
+import { putAcl } from './put-acl.js';
+import { putTagging } from './put-tagging.js';
+import type { TaskOperation } from './types.js';
+
+const FACTORIES: Partial<Record<OperationName, (op: JobOperation) => TaskOperation>> = {
+  S3PutObjectTagging: (op) => putTagging(op.S3PutObjectTagging ?? {}),
+  S3DeleteObjectTagging: () => deleteTagging(),
+  S3PutObjectAcl: (op) => putAcl(op.S3PutObjectAcl ?? {}),
+  S3PutObjectCopy: (op) => copy(op.S3PutObjectCopy ?? {}),
+};
+
+export const IMPLEMENTED_OPERATIONS: readonly OperationName[] = Object.keys(FACTORIES) as OperationName[];
+
+export function isImplementedOperation(name: OperationName): boolean {
+  return FACTORIES[name] !== undefined;
+}
+
+/** The task function of a job's operation; throws for one preparation would have refused. */
+export function operationFor(op: JobOperation): TaskOperation {
+  const name = operationName(op);
+  const factory = FACTORIES[name];
+  if (!factory) throw new Error(`The operation ${name} is not implemented`);
+  return factory(op);
+}

@@ -1,0 +1,211 @@
+/**
+ * The S3Port over HTTP, for any S3-compatible endpoint (AWS S3, MinIO, Ceph, another s3batch):
+ * path-style requests signed with lib/sigv4's signer over one keep-alive agent. Errors become
+ * S3PortErrors carrying S3's code and HTTP status; transport failures get status 0.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
+import { aclRequest, contentMd5, copyHeaders, encodeKey, taggingXml } from './http-s3-requests.js';
+import {
+  S3PortError,
+  type CopyObjectRequest,
+  type GetObjectOptions,
+  type ObjectHead,
+  type ObjectRef,
+  type PortAcl,
+  type PortTag,
+  type PutObjectOptions,
+  type S3Port,
+  type VersionResult,
+} from './s3-port.js';
+
+export { encodeKey } from './http-s3-requests.js';
+
+export interface HttpS3ClientOptions {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly region: string;
+  /** Sockets kept open to the endpoint (default 64). */
+  readonly maxSockets?: number;
+  readonly now?: () => number;
+}
+
+export interface HttpS3Client extends S3Port {
+  close(): void;
+}
+
+function objectPath(ref: { bucket: string; key: string }): string {
+  return `/${encodeURIComponent(ref.bucket)}/${encodeKey(ref.key)}`;
+}
+
+const UNSIGNED = 'UNSIGNED-PAYLOAD';
+
+export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
+  const endpoint = new URL(options.endpoint);
+  const secure = endpoint.protocol === 'https:';
+  const transport = secure ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  const signer = createSigner({
+    accessKeyId: options.accessKeyId,
+    secretAccessKey: options.secretAccessKey,
+    region: options.region,
+    service: 's3',
+  });
+  const now = options.now ?? Date.now;
+  const basePath = endpoint.pathname.replace(/\/$/, '');
+
+  function send(
+    method: string,
+    path: string,
+    query: string,
+    headers: Record<string, string>,
+    body: Buffer | Readable | undefined,
+  ): Promise<http.IncomingMessage> {
+    const payloadHash = Buffer.isBuffer(body) ? sha256Hex(body) : body ? UNSIGNED : sha256Hex('');
+    const rawPath = basePath + path;
+    const signed = signer.sign({ method, host: endpoint.host, rawPath, rawQuery: query, headers, payloadHash, nowMs: now() });
+    return new Promise((resolve, reject) => {
+      const req = transport.request(
+        {
+          agent,
+          method,
+          hostname: endpoint.hostname,
+          port: endpoint.port,
+          path: query ? `${rawPath}?${query}` : rawPath,
+          headers: { ...headers, ...signed, host: endpoint.host },
+        },
+        resolve,
+      );
+      req.on('error', (err) => reject(new S3PortError('NetworkError', 0, `${method} ${path}: ${err.message}`, { cause: err })));
+      if (Buffer.isBuffer(body)) req.end(body);
+      else if (body) body.pipe(req);
+      else req.end();
+    });
+  }
+
+  async function fail(res: http.IncomingMessage, what: string): Promise<never> {
+    throw errorFromBody(await readText(res), res.statusCode ?? 0, what);
+  }
+
+  async function versionOf(res: http.IncomingMessage, expected: number, what: string): Promise<VersionResult> {
+    if (res.statusCode !== expected && res.statusCode !== 200) return fail(res, what);
+    res.resume();
+    const versionId = res.headers['x-amz-version-id'];
+    return typeof versionId === 'string' ? { versionId } : {};
+  }
+
+  function head(res: http.IncomingMessage): ObjectHead {
+    const versionId = res.headers['x-amz-version-id'];
+    return {
+      etag: String(res.headers.etag ?? ''),
+      contentLength: Number(res.headers['content-length'] ?? 0),
+      ...(typeof versionId === 'string' ? { versionId } : {}),
+    };
+  }
+
+  const versionQuery = (ref: ObjectRef): string => (ref.versionId ? `versionId=${encodeURIComponent(ref.versionId)}` : '');
+  /** `tagging` / `acl`, plus the version: the canonical query is sorted, and `acl` < `versionId`. */
+  const subresource = (name: string, ref: ObjectRef): string => (ref.versionId ? `${name}=&${versionQuery(ref)}` : `${name}=`);
+
+  return {
+    async getObject(ref: ObjectRef, opts: GetObjectOptions = {}) {
+      const headers: Record<string, string> = {};
+      if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
+      if (opts.ifMatch) headers['if-match'] = opts.ifMatch.startsWith('"') ? opts.ifMatch : `"${opts.ifMatch}"`;
+      const res = await send('GET', objectPath(ref), versionQuery(ref), headers, undefined);
+      if (res.statusCode !== 200 && res.statusCode !== 206) return fail(res, `GetObject s3://${ref.bucket}/${ref.key}`);
+      return { ...head(res), body: res };
+    },
+    async headObject(ref: ObjectRef) {
+      const res = await send('HEAD', objectPath(ref), versionQuery(ref), {}, undefined);
+      res.resume();
+      if (res.statusCode !== 200) {
+        throw new S3PortError(defaultCode(res.statusCode ?? 0), res.statusCode ?? 0, `HeadObject s3://${ref.bucket}/${ref.key}: HTTP ${res.statusCode}`);
+      }
+      return head(res);
+    },
+    async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
+      const headers: Record<string, string> = {};
+      if (opts.contentType) headers['content-type'] = opts.contentType;
+      const length = Buffer.isBuffer(body) ? body.length : opts.contentLength;
+      if (length === undefined) throw new S3PortError('MissingContentLength', 411, 'putObject of a stream needs contentLength');
+      headers['content-length'] = String(length);
+      const res = await send('PUT', objectPath(ref), '', headers, body);
+      if (res.statusCode !== 200) return fail(res, `PutObject s3://${ref.bucket}/${ref.key}`);
+      res.resume();
+      const versionId = res.headers['x-amz-version-id'];
+      return { etag: String(res.headers.etag ?? ''), ...(typeof versionId === 'string' ? { versionId } : {}) };
+    },
+    async putObjectTagging(ref: ObjectRef, tags: readonly PortTag[]) {
+      const body = taggingXml(tags);
+      const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5(body), 'content-length': String(body.length) };
+      const res = await send('PUT', objectPath(ref), subresource('tagging', ref), headers, body);
+      return versionOf(res, 200, `PutObjectTagging s3://${ref.bucket}/${ref.key}`);
+    },
+    async deleteObjectTagging(ref: ObjectRef) {
+      const res = await send('DELETE', objectPath(ref), subresource('tagging', ref), {}, undefined);
+      return versionOf(res, 204, `DeleteObjectTagging s3://${ref.bucket}/${ref.key}`);
+    },
+    async putObjectAcl(ref: ObjectRef, acl: PortAcl) {
+      const { headers, body } = aclRequest(acl);
+      if (body) Object.assign(headers, { 'content-md5': contentMd5(body), 'content-length': String(body.length) });
+      const res = await send('PUT', objectPath(ref), subresource('acl', ref), headers, body);
+      return versionOf(res, 200, `PutObjectAcl s3://${ref.bucket}/${ref.key}`);
+    },
+    async copyObject(request: CopyObjectRequest) {
+      const what = `CopyObject s3://${request.source.bucket}/${request.source.key} to s3://${request.bucket}/${request.key}`;
+      const res = await send('PUT', objectPath(request), '', copyHeaders(request), undefined);
+      if (res.statusCode !== 200) return fail(res, what);
+      // S3 may answer 200 and still fail: the error is then the body (a long copy's late failure).
+      const text = await readText(res);
+      if (text.includes('<Error>')) throw errorFromBody(text, 200, what);
+      const versionId = res.headers['x-amz-version-id'];
+      const sourceVersionId = res.headers['x-amz-copy-source-version-id'];
+      return {
+        etag: /<ETag>([^<]*)<\/ETag>/.exec(text)?.[1]?.replaceAll('&quot;', '"') ?? '',
+        ...(typeof versionId === 'string' ? { versionId } : {}),
+        ...(typeof sourceVersionId === 'string' ? { sourceVersionId } : {}),
+      };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+async function readText(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function errorFromBody(text: string, status: number, what: string): S3PortError {
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? defaultCode(status);
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `HTTP ${status}`;
+  return new S3PortError(code, status, `${what}: ${message}`);
+}
+
+/** The code S3 implies by a status alone (HEAD answers carry no body). */
+function defaultCode(status: number): string {
+  switch (status) {
+    case 301:
+      return 'PermanentRedirect';
+    case 304:
+      return 'NotModified';
+    case 400:
+      return 'BadRequest';
+    case 403:
+      return 'AccessDenied';
+    case 404:
+      return 'NotFound';
+    case 412:
+      return 'PreconditionFailed';
+    case 503:
+      return 'SlowDown';
+    default:
+      return status >= 500 ? 'InternalError' : `Http${status}`;
+  }
+}

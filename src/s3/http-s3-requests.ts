@@ -1,0 +1,119 @@
+/**
+ * The wire form of the S3Port's write calls (S3 REST API): bodies and headers, built as pure
+ * functions so that http-s3-client.ts only sends. Header names are lower-case; dates are HTTP
+ * dates where S3 wants them (conditionals) and ISO-8601 where it wants those (Object Lock).
+ */
+import { createHash } from 'node:crypto';
+import { buildXml, type XmlOutElement } from '../lib/xml.js';
+import type { CopyObjectRequest, ObjectRef, PortAcl, PortGrantee, PortMetadata, PortPermission, PortTag } from './s3-port.js';
+
+/** RFC 3986 encoding of each key segment, `/` kept: the path S3 signs and stores. */
+export function encodeKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%2F/g, '/')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function contentMd5(body: Buffer): string {
+  return createHash('md5').update(body).digest('base64');
+}
+
+export function taggingXml(tags: readonly PortTag[]): Buffer {
+  return Buffer.from(buildXml({ Tagging: { TagSet: { Tag: tags.map((t) => ({ Key: t.key, Value: t.value })) } } }), 'utf8');
+}
+
+function granteeXml(g: PortGrantee): XmlOutElement {
+  const xsi = { '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance' };
+  switch (g.type) {
+    case 'CanonicalUser':
+      return { ...xsi, '@xsi:type': 'CanonicalUser', ID: g.id, DisplayName: g.displayName };
+    case 'Group':
+      return { ...xsi, '@xsi:type': 'Group', URI: g.uri };
+    case 'AmazonCustomerByEmail':
+      return { ...xsi, '@xsi:type': 'AmazonCustomerByEmail', EmailAddress: g.email };
+  }
+}
+
+/** PutObjectAcl: a canned ACL goes in x-amz-acl, explicit grants in an AccessControlPolicy body. */
+export function aclRequest(acl: PortAcl): { headers: Record<string, string>; body: Buffer | undefined } {
+  if ('canned' in acl) return { headers: { 'x-amz-acl': acl.canned }, body: undefined };
+  const xml = buildXml({
+    AccessControlPolicy: {
+      '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
+      Owner: acl.owner ? { ID: acl.owner.id, DisplayName: acl.owner.displayName } : undefined,
+      AccessControlList: { Grant: acl.grants.map((g) => ({ Grantee: granteeXml(g.grantee), Permission: g.permission })) },
+    },
+  });
+  return { headers: { 'content-type': 'application/xml' }, body: Buffer.from(xml, 'utf8') };
+}
+
+const GRANT_HEADER: Record<PortPermission, string> = {
+  FULL_CONTROL: 'x-amz-grant-full-control',
+  READ: 'x-amz-grant-read',
+  READ_ACP: 'x-amz-grant-read-acp',
+  WRITE: 'x-amz-grant-write',
+  WRITE_ACP: 'x-amz-grant-write-acp',
+};
+
+function granteeSpec(g: PortGrantee): string {
+  if (g.type === 'CanonicalUser') return `id="${g.id}"`;
+  if (g.type === 'Group') return `uri="${g.uri}"`;
+  return `emailAddress="${g.email}"`;
+}
+
+/** An ACL as CopyObject takes it: only headers (x-amz-acl or x-amz-grant-*). */
+function aclHeaders(acl: PortAcl): Record<string, string> {
+  if ('canned' in acl) return { 'x-amz-acl': acl.canned };
+  const headers: Record<string, string> = {};
+  for (const grant of acl.grants) {
+    const name = GRANT_HEADER[grant.permission];
+    headers[name] = headers[name] ? `${headers[name]}, ${granteeSpec(grant.grantee)}` : granteeSpec(grant.grantee);
+  }
+  return headers;
+}
+
+const SYSTEM_HEADERS: ReadonlyArray<[keyof PortMetadata['system'], string]> = [
+  ['contentType', 'content-type'],
+  ['contentEncoding', 'content-encoding'],
+  ['contentDisposition', 'content-disposition'],
+  ['contentLanguage', 'content-language'],
+  ['cacheControl', 'cache-control'],
+  ['expires', 'expires'],
+  ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
+];
+
+function metadataHeaders(metadata: PortMetadata): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [field, name] of SYSTEM_HEADERS) {
+    const value = metadata.system[field];
+    if (value !== undefined) headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(metadata.user)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  return headers;
+}
+
+/** `x-amz-copy-source`: `/bucket/key[?versionId=…]`, URL-encoded as S3 requires. */
+export function copySource(ref: ObjectRef): string {
+  const path = `/${encodeURIComponent(ref.bucket)}/${encodeKey(ref.key)}`;
+  return ref.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(ref.versionId)}`;
+}
+
+/** Every header of a CopyObject request but the signature's. */
+export function copyHeaders(r: CopyObjectRequest): Record<string, string> {
+  const headers: Record<string, string> = { 'x-amz-copy-source': copySource(r.source) };
+  if (r.metadataDirective) headers['x-amz-metadata-directive'] = r.metadataDirective;
+  if (r.metadataDirective === 'REPLACE' && r.metadata) Object.assign(headers, metadataHeaders(r.metadata));
+  if (r.taggingDirective) headers['x-amz-tagging-directive'] = r.taggingDirective;
+  if (r.taggingDirective === 'REPLACE' && r.tags && r.tags.length > 0) {
+    headers['x-amz-tagging'] = r.tags.map((t) => `${encodeURIComponent(t.key)}=${encodeURIComponent(t.value)}`).join('&');
+  }
+  if (r.storageClass) headers['x-amz-storage-class'] = r.storageClass;
+  if (r.checksumAlgorithm) headers['x-amz-checksum-algorithm'] = r.checksumAlgorithm;
+  if (r.ifModifiedSince !== undefined) headers['x-amz-copy-source-if-modified-since'] = new Date(r.ifModifiedSince).toUTCString();
+  if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
+  if (r.lock?.mode) headers['x-amz-object-lock-mode'] = r.lock.mode;
+  if (r.lock?.retainUntil !== undefined) headers['x-amz-object-lock-retain-until-date'] = new Date(r.lock.retainUntil).toISOString();
+  if (r.lock?.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = r.lock.legalHold ? 'ON' : 'OFF';
+  if (r.acl) Object.assign(headers, aclHeaders(r.acl));
+  return headers;
+}

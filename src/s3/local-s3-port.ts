@@ -1,0 +1,107 @@
+/**
+ * The S3Port over the embedded store, in-process: no HTTP, no signing, the same semantics (the
+ * HTTP adapter is a thin layer over the same ObjectStore calls). Every call acts as one account,
+ * as a request signed with that account's keys would. The store's S3Errors become S3PortErrors
+ * with the same code and status, so that reports and retries cannot tell the two paths apart.
+ */
+import type { ObjectStore, Conditions, CopyObjectInput } from '../object-store/object-store.js';
+import { isS3Error } from '../object-store/errors.js';
+import { S3PortError, type CopyObjectRequest, type PortAcl, type S3Port } from './s3-port.js';
+
+export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port {
+  return {
+    getObject: (ref, options = {}) =>
+      mapped(async () => {
+        const conditions: Conditions | undefined = options.ifMatch === undefined ? undefined : { ifMatch: options.ifMatch };
+        const result = await store.getObject(accountId, { bucket: ref.bucket, key: ref.key }, {
+          ...(ref.versionId !== undefined ? { versionId: ref.versionId } : {}),
+          ...(options.range ? { range: { start: options.range.start, ...(options.range.end !== undefined ? { end: options.range.end } : {}) } } : {}),
+          ...(conditions ? { conditions } : {}),
+        });
+        return {
+          etag: result.info.etag,
+          contentLength: result.contentLength,
+          ...(result.info.versionId !== undefined ? { versionId: result.info.versionId } : {}),
+          body: result.body,
+        };
+      }),
+    headObject: (ref) =>
+      mapped(async () => {
+        const { info, contentLength } = await store.headObject(
+          accountId,
+          { bucket: ref.bucket, key: ref.key },
+          ref.versionId !== undefined ? { versionId: ref.versionId } : {},
+        );
+        return { etag: info.etag, contentLength, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) };
+      }),
+    putObject: (ref, body, options = {}) =>
+      mapped(async () => {
+        const length = Buffer.isBuffer(body) ? body.length : options.contentLength;
+        const result = await store.putObject(
+          accountId,
+          {
+            bucket: ref.bucket,
+            key: ref.key,
+            ...(options.contentType ? { metadata: { system: { contentType: options.contentType }, user: {} } } : {}),
+            ...(length !== undefined ? { integrity: { contentLength: length } } : {}),
+          },
+          body,
+        );
+        return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
+      }),
+    putObjectTagging: (ref, tags) => mapped(() => store.putObjectTagging(accountId, ref, tags)),
+    deleteObjectTagging: (ref) => mapped(() => store.deleteObjectTagging(accountId, ref)),
+    putObjectAcl: (ref, acl) => mapped(() => store.putObjectAcl(accountId, ref, aclForStore(store, accountId, acl))),
+    copyObject: (request) =>
+      mapped(async () => {
+        const result = await store.copyObject(accountId, copyInput(store, accountId, request));
+        return {
+          etag: result.etag,
+          ...(result.versionId !== undefined ? { versionId: result.versionId } : {}),
+          ...(result.sourceVersionId !== undefined ? { sourceVersionId: result.sourceVersionId } : {}),
+        };
+      }),
+  };
+}
+
+/**
+ * The HTTP adapter refuses an AccessControlPolicy whose Owner is not the requester; the store
+ * takes the owner as implied, so the same check is made here to keep both paths equal.
+ */
+function aclForStore(store: ObjectStore, accountId: string, acl: PortAcl): Parameters<ObjectStore['putObjectAcl']>[2] {
+  if ('canned' in acl) return { canned: acl.canned };
+  if (acl.owner !== undefined && acl.owner.id !== store.canonicalIdOf(accountId)) {
+    throw new S3PortError('AccessDenied', 403, 'Access Denied: the Owner of the access control policy must be the requester');
+  }
+  return { grants: acl.grants };
+}
+
+function copyInput(store: ObjectStore, accountId: string, r: CopyObjectRequest): CopyObjectInput {
+  const sourceConditions: Conditions = {
+    ...(r.ifModifiedSince !== undefined ? { ifModifiedSince: r.ifModifiedSince } : {}),
+    ...(r.ifUnmodifiedSince !== undefined ? { ifUnmodifiedSince: r.ifUnmodifiedSince } : {}),
+  };
+  return {
+    source: r.source,
+    bucket: r.bucket,
+    key: r.key,
+    ...(r.metadataDirective ? { metadataDirective: r.metadataDirective } : {}),
+    ...(r.metadataDirective === 'REPLACE' ? { metadata: r.metadata ?? { system: {}, user: {} } } : {}),
+    ...(r.taggingDirective ? { taggingDirective: r.taggingDirective } : {}),
+    ...(r.taggingDirective === 'REPLACE' ? { tags: r.tags ?? [] } : {}),
+    ...(r.storageClass ? { storageClass: r.storageClass as NonNullable<CopyObjectInput['storageClass']> } : {}),
+    ...(r.checksumAlgorithm ? { checksumAlgorithm: r.checksumAlgorithm as NonNullable<CopyObjectInput['checksumAlgorithm']> } : {}),
+    ...(r.lock ? { lock: r.lock } : {}),
+    ...(r.acl ? { acl: aclForStore(store, accountId, r.acl) } : {}),
+    sourceConditions,
+  };
+}
+
+async function mapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isS3Error(err)) throw new S3PortError(err.code, err.status, err.message, { cause: err });
+    throw err;
+  }
+}

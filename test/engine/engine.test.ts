@@ -1,0 +1,190 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../src/domain/job.js';
+import type { JobStatus } from '../../src/domain/job-status.js';
+import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
+import { prepareJob } from '../../src/engine/preparer.js';
+import { resultFileKey } from '../../src/reports/index.js';
+import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+import { openBench, type Bench } from './harness.js';
+
+const engines: Engine[] = [];
+function startEngine(b: Bench, over: Partial<EngineOptions> = {}): Engine {
+  const engine = createEngine({
+    store: b.store,
+    events: b.events,
+    s3For: () => b.s3,
+    nodeId: 'node-1',
+    now: () => b.clock.now,
+    logger: b.ctx.logger,
+    pollMs: 20,
+    sleep: async () => {},
+    chunkSize: 100,
+    limits: { globalConcurrency: 16, leaseMs: 30_000 },
+    ...over,
+  });
+  engines.push(engine);
+  engine.start();
+  return engine;
+}
+
+async function until(b: Bench, id: string, statuses: JobStatus[], timeoutMs = 15_000): Promise<Job> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await b.job(id);
+    if (statuses.includes(job.status)) return job;
+    if (Date.now() > end) throw new Error(`job ${id} is ${job.status}, not ${statuses.join('/')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function objects(b: Bench, n: number, prefix = 'k'): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    b.s3.put('data', `${prefix}${i}`, 'x');
+    lines.push(`data,${prefix}${i}`);
+  }
+  return lines;
+}
+
+const reportRows = (b: Bench, job: Job, status: 'succeeded' | 'failed'): string[] =>
+  (b.s3.text('reports', resultFileKey(`r/job-${job.id}/`, job.id, status)) ?? '').split('\n').filter(Boolean);
+
+describe('engine', () => {
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.stop();
+  });
+
+  it('runs a tagging job to Complete with exact counts and a report echoing the manifest keys', async () => {
+    const b = await openBench();
+    const lines = objects(b, 250);
+    b.s3.put('data', 'ü x+y', 'x');
+    lines.push('data,%C3%BC+x%2By', 'data,missing');
+    const job = await b.createJob({}, lines);
+    startEngine(b);
+    const done = await until(b, job.id, ['Complete', 'Failed']);
+    expect(done.status).toBe('Complete');
+    expect(done.progress).toMatchObject({ totalTasks: 252, succeededTasks: 251, failedTasks: 1 });
+    expect(b.s3.tags('data', 'ü x+y')).toEqual([{ key: 'k', value: 'v' }]);
+    const ok = reportRows(b, done, 'succeeded');
+    expect(ok).toHaveLength(251);
+    expect(ok).toContain('data,%C3%BC+x%2By,,succeeded,200,,Successful');
+    expect(reportRows(b, done, 'failed')).toEqual([expect.stringMatching(/^data,missing,,failed,404,NoSuchKey,/)]);
+    expect(await b.store.chunkCounts(job.id)).toMatchObject({ total: 0 });
+  });
+
+  it('retries SlowDown until every task succeeds, and never retries a permanent error', async () => {
+    const b = await openBench();
+    const lines = [...objects(b, 300), 'data,gone'];
+    let n = 0;
+    let goneCalls = 0;
+    b.s3.fault = (op, ref) => {
+      if (op !== 'putTagging') return undefined;
+      if (ref.key === 'gone') goneCalls++;
+      return ++n % 10 === 0 ? new S3PortError('SlowDown', 503, 'Please reduce your request rate.') : undefined;
+    };
+    const job = await b.createJob({}, lines);
+    startEngine(b);
+    const done = await until(b, job.id, ['Complete', 'Failed']);
+    expect(done.progress).toMatchObject({ succeededTasks: 300, failedTasks: 1 });
+    expect(goneCalls).toBeGreaterThanOrEqual(1);
+    expect(goneCalls).toBeLessThanOrEqual(2); // once, plus a possible SlowDown on that very call
+  });
+
+  it('fails a job whose failure rate exceeds 50% after 1000 tasks, and still writes the report', async () => {
+    const b = await openBench();
+    const lines = Array.from({ length: 1500 }, (_, i) => `data,nope-${i}`);
+    const job = await b.createJob({}, lines);
+    startEngine(b);
+    const done = await until(b, job.id, ['Failed', 'Complete']);
+    expect(done.status).toBe('Failed');
+    expect(done.failureReasons[0]?.FailureCode).toBe('TaskFailureThresholdExceeded');
+    const ran = done.progress.failedTasks + done.progress.succeededTasks;
+    expect(ran).toBeGreaterThanOrEqual(1000);
+    expect(reportRows(b, done, 'failed')).toHaveLength(ran);
+  });
+
+  it('cancels a running job: no new task starts, the report covers what ran', async () => {
+    const b = await openBench();
+    const lines = objects(b, 400);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let started = 0;
+    const slow: S3Port = { ...bind(b.s3), putObjectTagging: async (ref, tags) => { started++; await gate; return b.s3.putObjectTagging(ref, tags); } };
+    const job = await b.createJob({}, lines);
+    startEngine(b, { s3For: () => slow, limits: { globalConcurrency: 4 } });
+    await until(b, job.id, ['Active']);
+    while (started < 4) await new Promise((r) => setTimeout(r, 5));
+    const cancelling = await b.store.requestStatus(job.accountId, job.id, 'Cancelled', undefined, b.clock.now);
+    b.events.emit('job:statusChanged', { job: cancelling.job, from: 'Active', to: cancelling.job.status });
+    release();
+    const done = await until(b, job.id, ['Cancelled']);
+    const ran = done.progress.succeededTasks + done.progress.failedTasks;
+    expect(ran).toBeGreaterThanOrEqual(4);
+    expect(ran).toBeLessThan(400);
+    expect(reportRows(b, done, 'succeeded')).toHaveLength(ran);
+  });
+
+  it('pauses a lower-priority job for a higher one, which finishes first; the lower resumes with exact counts', async () => {
+    const b = await openBench();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const gated: S3Port = { ...bind(b.s3), putObjectTagging: async (ref, tags) => { await gate; return b.s3.putObjectTagging(ref, tags); } };
+    const low = await b.createJob({ Priority: 1 }, objects(b, 300, 'low'));
+    startEngine(b, { s3For: (job) => (job.id === low.id ? gated : b.s3) });
+    await until(b, low.id, ['Active']);
+    const high = await b.createJob({ Priority: 50 }, objects(b, 200, 'high'));
+    b.events.emit('job:created', { job: high });
+    await until(b, low.id, ['Pausing', 'Paused']);
+    release();
+    const highDone = await until(b, high.id, ['Complete']);
+    const lowDone = await until(b, low.id, ['Complete']);
+    expect(highDone.terminationMs! <= lowDone.terminationMs!).toBe(true);
+    expect(lowDone.progress).toMatchObject({ totalTasks: 300, succeededTasks: 300, failedTasks: 0 });
+    expect(b.statusLog.filter((e) => e.job.id === low.id).map((e) => e.to)).toEqual(
+      expect.arrayContaining(['Pausing', 'Paused', 'Active', 'Completing', 'Complete']),
+    );
+  });
+
+  it('resumes after a crash: a job left Active with a dead node’s lease completes once the lease expires', async () => {
+    const b = await openBench();
+    const job = await b.createJob({}, objects(b, 250));
+    await prepareJob(b.ctx, job, { chunkSize: 100 });
+    await b.store.transition(job.id, ['Ready'], 'Active', b.clock.now);
+    const [ghost] = await b.store.claimChunks(job.id, 'dead-node', 1, 1_000, b.clock.now);
+    b.clock.now += 5_000;
+    startEngine(b, { nodeId: 'node-2' });
+    const done = await until(b, job.id, ['Complete']);
+    expect(ghost?.index).toBe(0);
+    expect(done.progress).toMatchObject({ totalTasks: 250, succeededTasks: 250, failedTasks: 0 });
+    expect(reportRows(b, done, 'succeeded')).toHaveLength(250);
+  });
+
+  it('finalizes a job found Completing after a crash: report written, then Complete', async () => {
+    const b = await openBench();
+    const job = await b.createJob({}, objects(b, 3));
+    await prepareJob(b.ctx, job);
+    await b.store.transition(job.id, ['Ready'], 'Active', b.clock.now);
+    const [chunk] = await b.store.claimChunks(job.id, 'n', 1, 30_000, b.clock.now);
+    const row = (k: string) => `data,${k},,succeeded,200,,Successful\n`;
+    await b.store.completeChunk(job.id, chunk!.index, chunk!.token, {
+      succeeded: 3, failed: 0, reportSucceeded: Buffer.from(row('k0') + row('k1') + row('k2')), reportFailed: Buffer.alloc(0),
+    }, b.clock.now);
+    await b.store.transition(job.id, ['Active'], 'Completing', b.clock.now);
+    startEngine(b);
+    const done = await until(b, job.id, ['Complete']);
+    expect(reportRows(b, done, 'succeeded')).toEqual(['data,k0,,succeeded,200,,Successful', 'data,k1,,succeeded,200,,Successful', 'data,k2,,succeeded,200,,Successful']);
+  });
+});
+
+/** The MemoryS3's methods bound, to override one of them. */
+function bind(s3: Bench['s3']): S3Port {
+  return {
+    getObject: s3.getObject.bind(s3),
+    headObject: s3.headObject.bind(s3),
+    putObject: s3.putObject.bind(s3),
+    putObjectTagging: s3.putObjectTagging.bind(s3),
+    deleteObjectTagging: s3.deleteObjectTagging.bind(s3),
+    putObjectAcl: s3.putObjectAcl.bind(s3),
+    copyObject: s3.copyObject.bind(s3),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * One behaviour for every S3Port: the in-process port over the embedded store and the HTTP client
+ * must be indistinguishable to the engine. Each case sets up with the AWS SDK (the reference
+ * client), acts through the port, and checks with the SDK.
+ */
+import {
+  CreateBucketCommand,
+  GetObjectAclCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+
+export interface PortFixture {
+  readonly port: S3Port;
+  readonly sdk: S3Client;
+  /** The canonical user id of the port's account. */
+  readonly ownerId: string;
+}
+
+async function portError(p: Promise<unknown>): Promise<{ code: string; status: number }> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof S3PortError)) throw new Error(`expected an S3PortError, got ${String(err)}`);
+  return { code: err.code, status: err.status };
+}
+
+let bucketSeq = 0;
+
+export function s3PortContract(name: string, setup: () => Promise<PortFixture>): void {
+  describe(`S3Port contract: ${name}`, () => {
+    async function bucketWith(keys: string[], versioned = false): Promise<{ f: PortFixture; bucket: string }> {
+      const f = await setup();
+      const bucket = `port-${process.pid}-${++bucketSeq}`;
+      await f.sdk.send(new CreateBucketCommand({ Bucket: bucket }));
+      if (versioned) await f.sdk.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+      for (const key of keys) await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+      return { f, bucket };
+    }
+    const tagsOf = async (f: PortFixture, bucket: string, key: string, versionId?: string) =>
+      (await f.sdk.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).TagSet ?? [];
+
+    it('putObjectTagging replaces the whole tag set, on keys that need encoding too', async () => {
+      const key = 'dir/ü ñ+%&?=#.txt';
+      const { f, bucket } = await bucketWith([key]);
+      await f.sdk.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [{ Key: 'old', Value: '1' }] } }));
+      await f.port.putObjectTagging({ bucket, key }, [
+        { key: 'a', value: 'x y' },
+        { key: 'b', value: 'é :/=+-@' },
+      ]);
+      expect(await tagsOf(f, bucket, key)).toEqual([
+        { Key: 'a', Value: 'x y' },
+        { Key: 'b', Value: 'é :/=+-@' },
+      ]);
+    });
+
+    it('tags the version named, and says which version it acted on', async () => {
+      const { f, bucket } = await bucketWith(['k', 'k'], true);
+      const first = (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).VersionId;
+      await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'newer' }));
+      const result = await f.port.putObjectTagging({ bucket, key: 'k', ...(first ? { versionId: first } : {}) }, [{ key: 't', value: 'v' }]);
+      expect(result.versionId).toBe(first);
+      expect(await tagsOf(f, bucket, 'k', first)).toEqual([{ Key: 't', Value: 'v' }]);
+      expect(await tagsOf(f, bucket, 'k')).toEqual([]);
+    });
+
+    it('deleteObjectTagging removes every tag', async () => {
+      const { f, bucket } = await bucketWith(['k']);
+      await f.sdk.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'a', Value: '1' }] } }));
+      await f.port.deleteObjectTagging({ bucket, key: 'k' });
+      expect(await tagsOf(f, bucket, 'k')).toEqual([]);
+    });
+
+    it('fails with S3 code and status: NoSuchKey 404, NoSuchBucket 404, InvalidTag 400', async () => {
+      const { f, bucket } = await bucketWith(['k']);
+      expect(await portError(f.port.putObjectTagging({ bucket, key: 'missing' }, []))).toEqual({ code: 'NoSuchKey', status: 404 });
+      expect(await portError(f.port.deleteObjectTagging({ bucket: `${bucket}-nope`, key: 'k' }))).toEqual({ code: 'NoSuchBucket', status: 404 });
+      const tooLong = { key: 'k'.repeat(129), value: 'v' };
+      expect(await portError(f.port.putObjectTagging({ bucket, key: 'k' }, [tooLong]))).toEqual({ code: 'InvalidTag', status: 400 });
+    });
+
+    it('putObjectAcl: a canned ACL, explicit grants, and a foreign owner refused', async () => {
+      const { f, bucket } = await bucketWith(['k']);
+      await f.port.putObjectAcl({ bucket, key: 'k' }, { canned: 'public-read' });
+      let acl = await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }));
+      expect(acl.Grants?.map((g) => [g.Grantee?.URI ?? g.Grantee?.ID, g.Permission])).toContainEqual([
+        'http://acs.amazonaws.com/groups/global/AllUsers',
+        'READ',
+      ]);
+      await f.port.putObjectAcl({ bucket, key: 'k' }, { owner: { id: f.ownerId }, grants: [{ grantee: { type: 'CanonicalUser', id: f.ownerId }, permission: 'READ_ACP' }] });
+      acl = await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }));
+      expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[f.ownerId, 'READ_ACP']]);
+      const foreign = { owner: { id: 'f'.repeat(64) }, grants: [] };
+      expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, foreign))).toEqual({ code: 'AccessDenied', status: 403 });
+    });
+
+    it('copyObject: COPY keeps metadata and tags, REPLACE sets them, [] tags means none', async () => {
+      const { f, bucket } = await bucketWith([]);
+      await f.sdk.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'data', ContentType: 'text/x-src', Metadata: { m: '1' }, Tagging: 't=1' }),
+      );
+      await f.port.copyObject({ source: { bucket, key: 'src' }, bucket, key: 'same' });
+      const same = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'same' }));
+      expect([same.ContentType, same.Metadata, await tagsOf(f, bucket, 'same')]).toEqual(['text/x-src', { m: '1' }, [{ Key: 't', Value: '1' }]]);
+
+      await f.port.copyObject({
+        source: { bucket, key: 'src' },
+        bucket,
+        key: 'dir/new ü',
+        metadataDirective: 'REPLACE',
+        metadata: { system: { contentType: 'application/x-new', cacheControl: 'no-cache' }, user: { n: '2' } },
+        taggingDirective: 'REPLACE',
+        tags: [],
+        storageClass: 'STANDARD_IA',
+      });
+      const replaced = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dir/new ü' }));
+      expect([replaced.ContentType, replaced.CacheControl, replaced.Metadata, replaced.StorageClass]).toEqual([
+        'application/x-new',
+        'no-cache',
+        { n: '2' },
+        'STANDARD_IA',
+      ]);
+      expect(await tagsOf(f, bucket, 'dir/new ü')).toEqual([]);
+
+      await f.port.copyObject({ source: { bucket, key: 'src' }, bucket, key: 'retagged', taggingDirective: 'REPLACE', tags: [{ key: 'x', value: 'a b' }] });
+      expect(await tagsOf(f, bucket, 'retagged')).toEqual([{ Key: 'x', Value: 'a b' }]);
+    });
+
+    it('copyObject: source conditions and a missing source fail with S3 codes', async () => {
+      const { f, bucket } = await bucketWith(['src']);
+      const past = Date.parse('2001-01-01T00:00:00Z');
+      const request = { source: { bucket, key: 'src' }, bucket, key: 'dst' };
+      expect(await portError(f.port.copyObject({ ...request, ifUnmodifiedSince: past }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+      expect(await portError(f.port.copyObject({ ...request, source: { bucket, key: 'nope' } }))).toEqual({ code: 'NoSuchKey', status: 404 });
+      const copied = await f.port.copyObject({ ...request, ifModifiedSince: past });
+      expect(copied.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    });
+
+    it('copyObject from a version reports the source version', async () => {
+      const { f, bucket } = await bucketWith(['src'], true);
+      const v1 = (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'src' }))).VersionId!;
+      await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: 'v2' }));
+      const result = await f.port.copyObject({ source: { bucket, key: 'src', versionId: v1 }, bucket, key: 'dst' });
+      expect(result.sourceVersionId).toBe(v1);
+      expect(result.versionId).toBeTypeOf('string');
+      const dst = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' }));
+      expect(dst.ContentLength).toBe('body of src'.length);
+    });
+  });
+}
