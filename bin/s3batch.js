@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in the compiled dist/ (built by `npm ci` via `prepare`, and by `npm start`).
+// The embedded store fsyncs every write on libuv's thread pool; with the default 4 threads a burst
+// of PUTs queues the file reads of concurrent GETs behind it. Must be set before the pool starts.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import('../dist/cli/main.js').catch((err) => {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
     console.error('s3batch is not built yet: run `npm run build` (or `npm start`) first.');
