@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { BufferedBody } from '../../buffered-body.js';
 import { checksumHeader, checksumMember } from '../../checksums.js';
 import { S3Error, invalidArgument } from '../../errors.js';
-import type { Conditions, ObjectRef } from '../../object-store.js';
+import type { Conditions, GetObjectOptions, HeadObjectResult, ObjectRef } from '../../object-store.js';
 import {
   checksumAlgorithmHeader,
   conditionsFromHeaders,
@@ -43,18 +43,27 @@ export async function putObject(r: S3Request): Promise<void> {
   replyEmpty(r, 200, { ETag: result.etag, 'x-amz-version-id': result.versionId, ...checksumHeaders(result.checksum) });
 }
 
-export async function getObject(r: S3Request): Promise<void> {
+/** What GET and HEAD share: the read options from the request, and the object's headers. */
+function readOptions(r: S3Request): { options: GetObjectOptions; partNumber: number | undefined } {
   const partNumber = queryInt(r, 'partNumber');
-  const result = await r.store.getObject(
-    r.account,
-    { bucket: r.bucket, key: r.key },
-    {
-      ...(versionIdOf(r) !== undefined ? { versionId: versionIdOf(r) as string } : {}),
-      ...(rangeFromHeader(r) ? { range: rangeFromHeader(r) as NonNullable<ReturnType<typeof rangeFromHeader>> } : {}),
+  const versionId = versionIdOf(r);
+  const range = rangeFromHeader(r);
+  return {
+    partNumber,
+    options: {
+      ...(versionId !== undefined ? { versionId } : {}),
+      ...(range ? { range } : {}),
       ...(partNumber !== undefined ? { partNumber } : {}),
       conditions: conditionsFromHeaders(r),
     },
-  );
+  };
+}
+
+function writeReadHeaders(
+  r: S3Request,
+  result: HeadObjectResult,
+  partNumber: number | undefined,
+): void {
   baseHeaders(r.res, r.requestId);
   writeObjectHeaders(r, r.res, result.info, {
     contentLength: result.contentLength,
@@ -63,6 +72,12 @@ export async function getObject(r: S3Request): Promise<void> {
     withChecksum: (header(r, 'x-amz-checksum-mode') ?? '').toUpperCase() === 'ENABLED',
   });
   r.res.statusCode = result.range ? 206 : 200;
+}
+
+export async function getObject(r: S3Request): Promise<void> {
+  const { options, partNumber } = readOptions(r);
+  const result = await r.store.getObject(r.account, { bucket: r.bucket, key: r.key }, options);
+  writeReadHeaders(r, result, partNumber);
   if (result.body instanceof BufferedBody) {
     r.res.end(result.body.buffer);
     return;
@@ -76,26 +91,9 @@ export async function getObject(r: S3Request): Promise<void> {
 }
 
 export async function headObject(r: S3Request): Promise<void> {
-  const partNumber = queryInt(r, 'partNumber');
-  const range = rangeFromHeader(r);
-  const result = await r.store.headObject(
-    r.account,
-    { bucket: r.bucket, key: r.key },
-    {
-      ...(versionIdOf(r) !== undefined ? { versionId: versionIdOf(r) as string } : {}),
-      ...(range ? { range } : {}),
-      ...(partNumber !== undefined ? { partNumber } : {}),
-      conditions: conditionsFromHeaders(r),
-    },
-  );
-  baseHeaders(r.res, r.requestId);
-  writeObjectHeaders(r, r.res, result.info, {
-    contentLength: result.contentLength,
-    ...(result.range ? { range: result.range } : {}),
-    ...(partNumber !== undefined ? { partNumber } : {}),
-    withChecksum: (header(r, 'x-amz-checksum-mode') ?? '').toUpperCase() === 'ENABLED',
-  });
-  r.res.statusCode = result.range ? 206 : 200;
+  const { options, partNumber } = readOptions(r);
+  const result = await r.store.headObject(r.account, { bucket: r.bucket, key: r.key }, options);
+  writeReadHeaders(r, result, partNumber);
   r.res.end();
 }
 
