@@ -62,7 +62,9 @@ export function createEngine(options: EngineOptions): Engine {
     nodeId: options.nodeId,
     global: new Semaphore(globalConcurrency),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
-    leaseMs: options.limits?.leaseMs ?? 30_000,
+    // A restarted process has a new node id, so the chunks its previous life leased wait for their
+    // leases to expire: 10 s (renewed every 5 s) keeps that stall short after a crash.
+    leaseMs: options.limits?.leaseMs ?? 10_000,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,

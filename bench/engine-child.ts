@@ -1,0 +1,182 @@
+/**
+ * The server of the engine bench, in its own process: one s3batch server (engine wired by hand so
+ * that the bench can switch between the HTTP and the in-process path on the same server and data
+ * dir), plus the bench's own load generator for (a). The load generator and the engine run in the
+ * server's process on purpose: (a) and (b) then compete for the same core in the same way, and the
+ * ratio (b)/(a) measures the engine's client-side overhead, not where the OS placed a process.
+ *
+ * Protocol: prints `{"url": …}` once listening; each stdin line is a command, answered by one JSON
+ * line: `setup N`, `loop N`, `job http|local N`, `rss`, `exit`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { CreateJobCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
+import { wireEngine, type WiredEngine } from '../src/app/engine-wiring.js';
+import { createLogger } from '../src/app/logger.js';
+import { startServer } from '../src/app/server.js';
+import { loadConfig } from '../src/config/config.js';
+import { createSigner, sha256Hex } from '../src/lib/sigv4/index.js';
+import { contentMd5, taggingXml } from '../src/s3/http-s3-requests.js';
+
+const ACCOUNT = '123456789012';
+const KEY_ID = 'bench';
+const SECRET = 'bench-secret';
+const REGION = 'us-east-1';
+const IN_FLIGHT = 64;
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 's3batch-engine-bench-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+const logger = createLogger('silent');
+const config = loadConfig({
+  S3BATCH_HOST: '127.0.0.1',
+  S3BATCH_PORT: '0',
+  S3BATCH_DATA_DIR: dataDir,
+  S3BATCH_REGION: REGION,
+  S3BATCH_CREDENTIALS: `${ACCOUNT}:${KEY_ID}:${SECRET}`,
+});
+// The engine is started per phase below, so that one server serves both paths.
+const server = await startServer(config, { logger, engine: false });
+const key = (i: number): string => `obj/${i}`;
+const etags = new Map<number, string>();
+
+async function setup(n: number): Promise<object> {
+  const t0 = performance.now();
+  for (const bucket of ['data', 'manifests']) await server.objects.createBucket(ACCOUNT, bucket);
+  const body = Buffer.from('x');
+  for (let i = 0; i < n; i += IN_FLIGHT) {
+    const batch = Array.from({ length: Math.min(IN_FLIGHT, n - i) }, (_, j) => server.objects.putObject(ACCOUNT, { bucket: 'data', key: key(i + j) }, body));
+    await Promise.all(batch);
+  }
+  for (const size of [n, 10]) {
+    const manifest = Buffer.from(Array.from({ length: size }, (_, i) => `data,${key(i)}\n`).join(''));
+    const put = await server.objects.putObject(ACCOUNT, { bucket: 'manifests', key: `m-${size}.csv` }, manifest);
+    etags.set(size, put.etag);
+  }
+  return { objects: n, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** (a): the cheapest signed client there is — one precomputed body, a signature per request. */
+async function loop(n: number): Promise<object> {
+  const url = new URL(server.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  const signer = createSigner({ accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION, service: 's3' });
+  const body = taggingXml([{ key: 'bench', value: 'loop' }]);
+  const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5(body), 'content-length': String(body.length) };
+  const hash = sha256Hex(body);
+  let next = 0;
+  let failures = 0;
+  const one = (rawPath: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const signed = signer.sign({ method: 'PUT', host: url.host, rawPath, rawQuery: 'tagging=', headers, payloadHash: hash, nowMs: Date.now() });
+      const req = http.request({ agent, host: url.hostname, port: url.port, method: 'PUT', path: `${rawPath}?tagging`, headers: { ...headers, ...signed } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < n) if ((await one(`/data/${key(next++)}`)) !== 200) failures++;
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  if (failures > 0) throw new Error(`${failures} PutObjectTagging requests failed`);
+  return { tasks: n, seconds, tasksPerSec: n / seconds, cpu: cpuShare(cpu0, seconds) };
+}
+
+/** CPU time of this process over wall time (1 = one core busy): is the server saturated? */
+function cpuShare(since: NodeJS.CpuUsage, seconds: number): number {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1e6 / seconds;
+}
+
+let runs = 0;
+
+function engineFor(mode: 'http' | 'local'): WiredEngine {
+  const storage =
+    mode === 'http'
+      ? { endpoint: server.url, accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION }
+      : { endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, region: undefined };
+  return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger });
+}
+
+/** (b)/(c): CreateJob over S3 Control → first task done (the first key's new tag seen) → Complete. */
+async function job(mode: 'http' | 'local', n: number): Promise<object> {
+  const engine = engineFor(mode);
+  engine.start();
+  const control = new S3ControlClient({
+    region: REGION,
+    credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET },
+    endpointProvider: () => ({ url: new URL(`${server.url}/`) }),
+  });
+  // A fresh tag value per job: the first task is done when the first key carries it.
+  const value = `run-${++runs}`;
+  try {
+    let jobId = '';
+    const complete = new Promise<number>((resolve, reject) => {
+      const off = server.events.on('job:statusChanged', ({ job, to }) => {
+        if (job.id !== jobId) return;
+        if (to === 'Complete') resolve(performance.now());
+        else if (to === 'Failed' || to === 'Cancelled') reject(new Error(`job ${to}: ${JSON.stringify(job.failureReasons)}`));
+        else return;
+        off();
+      });
+    });
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const out = await control.send(
+      new CreateJobCommand({
+        AccountId: ACCOUNT,
+        ConfirmationRequired: false,
+        Priority: 10,
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/batch`,
+        ClientRequestToken: `bench-${process.pid}-${runs}`,
+        Operation: { S3PutObjectTagging: { TagSet: [{ Key: 'bench', Value: value }] } },
+        Report: { Enabled: false },
+        Manifest: {
+          Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key'] },
+          Location: { ObjectArn: `arn:aws:s3:::manifests/m-${n}.csv`, ETag: etags.get(n)! },
+        },
+      }),
+    );
+    jobId = out.JobId!;
+    let first = 0;
+    while (first === 0) {
+      const { tags } = await server.objects.getObjectTagging(ACCOUNT, { bucket: 'data', key: key(0) });
+      if (tags[0]?.value === value) first = performance.now();
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+    const end = await complete;
+    const seconds = (end - t0) / 1000;
+    return { mode, tasks: n, seconds, tasksPerSec: n / seconds, firstTaskMs: first - t0, cpu: cpuShare(cpu0, seconds) };
+  } finally {
+    control.destroy();
+    await engine.close();
+  }
+}
+
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+const commands = createInterface({ input: process.stdin });
+for await (const line of commands) {
+  const [cmd, a, b] = line.trim().split(' ');
+  try {
+    let out: object;
+    if (cmd === 'setup') out = await setup(Number(a));
+    else if (cmd === 'loop') out = await loop(Number(a));
+    else if (cmd === 'job') out = await job(a === 'http' ? 'http' : 'local', Number(b));
+    else if (cmd === 'rss') out = { maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024) };
+    else break;
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } catch (err) {
+    process.stdout.write(`${JSON.stringify({ error: String(err) })}\n`);
+  }
+}
+await server.close();
+process.exit(0);

@@ -1,0 +1,133 @@
+/**
+ * Crash safety (issue 4): a server process running a 5,000-task tagging job with a report is
+ * killed with SIGKILL while preparing, while running and while writing the report, and started
+ * again on the same data dir each time. In the end the job is Complete, the report holds each
+ * manifest line exactly once, the counts equal the report, and each result file's MD5 is right.
+ *
+ * The engine reaches the store over HTTP (S3BATCH_STORAGE_ENDPOINT = the server itself): a task
+ * then costs a request, so the run lasts long enough for a kill to land in it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBuckets, createTaggingJob, describe as describeJob, objectText, putAll, reportManifest } from '../helpers/engine-jobs.js';
+import { ACCOUNT_A, controlClient, REGION } from '../helpers/server.js';
+import { s3Client } from '../object-store/helpers.js';
+
+const VITE_NODE = path.resolve('node_modules/vite-node/vite-node.mjs');
+const MAIN = path.resolve('test/helpers/server-main.ts');
+const children = new Set<ChildProcess>();
+let dataDir: string | undefined;
+
+afterEach(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function startChild(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [VITE_NODE, MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('{"url"') && resolve());
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  children.delete(child);
+}
+
+const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('engine crash safety', () => {
+  it('survives SIGKILL while preparing, running and writing the report: each manifest line counted and reported once', async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 's3batch-crash-'));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = {
+      S3BATCH_HOST: '127.0.0.1',
+      S3BATCH_PORT: String(port),
+      S3BATCH_DATA_DIR: dataDir,
+      S3BATCH_REGION: REGION,
+      S3BATCH_CREDENTIALS: `${ACCOUNT_A.accountId}:${ACCOUNT_A.accessKeyId}:${ACCOUNT_A.secretAccessKey}`,
+      S3BATCH_STORAGE_ENDPOINT: url,
+      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
+      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
+    };
+    let child = await startChild(env);
+    const s3 = s3Client({ url });
+    const control = controlClient({ url });
+    await createBuckets(s3);
+    const keys = Array.from({ length: 5_000 }, (_, i) => `c/${i}`);
+    await putAll(s3, keys);
+    const lines = keys.map((k) => `data,${k}`);
+    const jobId = await createTaggingJob(s3, control, lines);
+    const restart = async (): Promise<void> => {
+      await kill(child);
+      child = await startChild(env);
+    };
+    const kills: string[] = [];
+
+    // 1. While preparing (or just before): 0–40 ms after CreateJob.
+    await sleep(Math.random() * 40);
+    kills.push((await describeJob(control, jobId)).Status!);
+    await restart();
+
+    // 2. While running: once a random share of the tasks is done.
+    const ranBeforeKill = 500 + Math.floor(Math.random() * 3_500);
+    for (let end = Date.now() + 15_000; Date.now() < end; await sleep(10)) {
+      const job = await describeJob(control, jobId);
+      const ran = (job.ProgressSummary?.NumberOfTasksSucceeded ?? 0) + (job.ProgressSummary?.NumberOfTasksFailed ?? 0);
+      if (ran >= ranBeforeKill || job.Status !== 'Active' && job.Status !== 'Ready' && job.Status !== 'Preparing' && job.Status !== 'New') break;
+    }
+    kills.push((await describeJob(control, jobId)).Status!);
+    await restart();
+
+    // 3. While writing the report: as soon as the job is seen Completing (if the poll catches it).
+    for (let end = Date.now() + 20_000; Date.now() < end; await sleep(2)) {
+      const status = (await describeJob(control, jobId)).Status!;
+      if (status === 'Completing') {
+        kills.push(status);
+        await restart();
+        break;
+      }
+      if (status === 'Complete' || status === 'Failed') break;
+    }
+
+    let job = await describeJob(control, jobId);
+    for (let end = Date.now() + 20_000; job.Status !== 'Complete' && job.Status !== 'Failed' && Date.now() < end; await sleep(50)) job = await describeJob(control, jobId);
+    expect(job.FailureReasons ?? []).toEqual([]);
+    expect(job.Status, `killed in ${kills.join(', ')}`).toBe('Complete');
+
+    const manifest = await reportManifest(s3, jobId);
+    const rows: string[] = [];
+    for (const result of manifest.Results) {
+      const text = await objectText(s3, 'reports', result.Key);
+      expect(md5(text), result.Key).toBe(result.MD5Checksum);
+      rows.push(...text.split('\n').filter(Boolean));
+    }
+    expect(rows.map((r) => r.split(',').slice(0, 2).join(',')).sort()).toEqual([...lines].sort());
+    expect(rows.every((r) => r.includes(',succeeded,200,,'))).toBe(true);
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 5_000, NumberOfTasksSucceeded: rows.length, NumberOfTasksFailed: 0 });
+    expect(kills.length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+});
