@@ -95,19 +95,23 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
   let inChunk = 0;
   let chunkStart = 0;
   let chunkLine = 1;
+  /** Closes the current chunk at byte `end`. */
+  const cut = (end: number): void => {
+    chunks.push({
+      kind: 'csv',
+      index: chunks.length,
+      firstTask: total - inChunk,
+      taskCount: inChunk,
+      firstLine: chunkLine,
+      start: chunkStart,
+      end,
+    });
+  };
   const scanner: CsvScanner = new CsvScanner((buf) => {
     checkRecord(scanner, buf, layout);
     total++;
     if (++inChunk === chunkSize) {
-      chunks.push({
-        kind: 'csv',
-        index: chunks.length,
-        firstTask: total - inChunk,
-        taskCount: inChunk,
-        firstLine: chunkLine,
-        start: chunkStart,
-        end: scanner.recordEnd,
-      });
+      cut(scanner.recordEnd);
       chunkStart = scanner.recordEnd;
       chunkLine = scanner.nextLine;
       inChunk = 0;
@@ -123,15 +127,7 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
     );
   }
   if (inChunk > 0) {
-    chunks.push({
-      kind: 'csv',
-      index: chunks.length,
-      firstTask: total - inChunk,
-      taskCount: inChunk,
-      firstLine: chunkLine,
-      start: chunkStart,
-      end: bytes,
-    });
+    cut(bytes);
   } else if (chunks.length > 0) {
     // Trailing blank lines join the last chunk: the chunks tile the whole object.
     chunks[chunks.length - 1] = { ...chunks[chunks.length - 1]!, end: bytes };
