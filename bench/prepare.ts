@@ -73,6 +73,11 @@ export function generatedManifestPort(lines: number): S3Port {
     deleteObjectTagging: readOnly,
     putObjectAcl: readOnly,
     copyObject: readOnly,
+    getObjectTagging: readOnly,
+    createMultipartUpload: readOnly,
+    uploadPartCopy: readOnly,
+    completeMultipartUpload: readOnly,
+    abortMultipartUpload: readOnly,
   };
 }
 

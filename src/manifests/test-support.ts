@@ -164,6 +164,29 @@ export class MemoryS3 implements S3Port {
     return { ...written, ...(source.versionId !== undefined ? { sourceVersionId: source.versionId } : {}) };
   }
 
+  async getObjectTagging(ref: ObjectRef): Promise<{ tags: PortTag[]; versionId?: string }> {
+    const version = this.find(ref);
+    const tags = [...(this.tagsOf.get(this.versionKey({ ...ref, ...(version.versionId !== undefined ? { versionId: version.versionId } : {}) })) ?? [])];
+    return version.versionId === undefined ? { tags } : { tags, versionId: version.versionId };
+  }
+
+  /** Multipart copy is exercised against the real ports (test/s3); MemoryS3 copies in one call. */
+  async createMultipartUpload(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');
+  }
+
+  async uploadPartCopy(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');
+  }
+
+  async completeMultipartUpload(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');
+  }
+
+  async abortMultipartUpload(): Promise<void> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');
+  }
+
   private onVersion(op: MemoryS3Op, ref: ObjectRef, act: (id: string) => void): VersionResult {
     this.calls.push({ op, ref });
     this.injected(op, ref);

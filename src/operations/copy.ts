@@ -4,10 +4,16 @@
  * a MetadataDirective means REPLACE (what the console sends); NewObjectTagging absent copies the
  * source's tags, [] gives the copy none. Repeats after a crash copy again: on a versioned target
  * that adds a version, and the task still counts once (the chunk is counted once).
+ *
+ * Sources larger than `multipartThreshold` (default 5 GiB, CopyObject's limit in S3) are copied
+ * with a multipart copy: HeadObject (the version is then pinned), CreateMultipartUpload with what
+ * CopyObject would have written (the source's metadata and tags when the directives keep them),
+ * UploadPartCopy per range with x-amz-copy-source-if-match on the source's ETag, then
+ * CompleteMultipartUpload. Any failure aborts the upload and surfaces the first error.
  */
 import { parseBucketArn } from '../control-api/model/arn.js';
 import type { S3CopyObjectOperation, S3ObjectMetadata } from '../domain/job-spec.js';
-import type { CopyObjectRequest, PortMetadata } from '../s3/s3-port.js';
+import { S3PortError, type CompletedPortPart, type CopyObjectRequest, type ObjectHead, type ObjectRef, type PortMetadata, type S3Port } from '../s3/s3-port.js';
 import { portAcl } from './acl.js';
 import { taskRef, type TaskOperation } from './types.js';
 
@@ -53,10 +59,112 @@ export function copyTemplate(op: S3CopyObjectOperation): Omit<CopyObjectRequest,
   };
 }
 
-export function copy(op: S3CopyObjectOperation): TaskOperation {
+export interface CopyOptions {
+  /** Sources larger than this many bytes are copied part by part (default 5 GiB). */
+  readonly multipartThreshold?: number;
+  /** Bytes per part (default 512 MiB; at least 5 MiB, grown so that there are at most 10,000 parts). */
+  readonly partSize?: number;
+  /** Parts copied at once (default 4). */
+  readonly partConcurrency?: number;
+}
+
+export const COPY_OBJECT_LIMIT = 5 * 1024 ** 3;
+const MIN_PART = 5 * 1024 ** 2;
+const MAX_PARTS = 10_000;
+
+export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): TaskOperation {
   const template = copyTemplate(op);
   const prefix = op.TargetKeyPrefix ?? '';
+  const threshold = options.multipartThreshold ?? COPY_OBJECT_LIMIT;
   return async (task, s3) => {
-    await s3.copyObject({ ...template, source: taskRef(task), key: `${prefix}${task.key}` });
+    const request: CopyObjectRequest = { ...template, source: taskRef(task), key: `${prefix}${task.key}` };
+    let head: ObjectHead;
+    try {
+      head = await s3.headObject(request.source);
+    } catch (err) {
+      // A HEAD answer has no body (a 404 says neither NoSuchKey nor NoSuchVersion): CopyObject
+      // names the failure as S3 would report it.
+      if (err instanceof S3PortError && err.status >= 400 && err.status < 500) {
+        await s3.copyObject(request);
+        return;
+      }
+      throw err;
+    }
+    if (head.contentLength <= threshold) {
+      await s3.copyObject(request);
+      return;
+    }
+    await multipartCopy(s3, request, head, options);
   };
+}
+
+/** The part size for `size` bytes: the wanted size, at least 5 MiB, and large enough for 10,000 parts. */
+export function partSizeFor(size: number, wanted = 512 * 1024 ** 2): number {
+  return Math.max(wanted, MIN_PART, Math.ceil(size / MAX_PARTS));
+}
+
+function preconditionFailed(): S3PortError {
+  return new S3PortError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+}
+
+async function multipartCopy(s3: S3Port, request: CopyObjectRequest, head: ObjectHead, options: CopyOptions): Promise<void> {
+  const source: ObjectRef = head.versionId !== undefined ? { ...request.source, versionId: head.versionId } : request.source;
+  // x-amz-copy-source-if-match wins over if-unmodified-since in S3, so the time conditions are
+  // checked here, once, against the version the parts will copy (S3 compares whole seconds).
+  const seconds = (ms: number): number => Math.floor(ms / 1000);
+  if (head.lastModified !== undefined) {
+    if (request.ifModifiedSince !== undefined && seconds(head.lastModified) <= seconds(request.ifModifiedSince)) throw preconditionFailed();
+    if (request.ifUnmodifiedSince !== undefined && seconds(head.lastModified) > seconds(request.ifUnmodifiedSince)) throw preconditionFailed();
+  }
+  const metadata: PortMetadata =
+    request.metadataDirective === 'REPLACE' ? (request.metadata ?? { system: {}, user: {} }) : (head.metadata ?? { system: {}, user: {} });
+  const tags = request.taggingDirective === 'REPLACE' ? (request.tags ?? []) : (await s3.getObjectTagging(source)).tags;
+  const { uploadId } = await s3.createMultipartUpload({
+    bucket: request.bucket,
+    key: request.key,
+    metadata,
+    tags,
+    ...(request.storageClass !== undefined ? { storageClass: request.storageClass } : {}),
+    ...(request.checksumAlgorithm !== undefined ? { checksumAlgorithm: request.checksumAlgorithm } : {}),
+    ...(request.lock ? { lock: request.lock } : {}),
+    ...(request.acl ? { acl: request.acl } : {}),
+  });
+  const upload = { bucket: request.bucket, key: request.key, uploadId };
+  try {
+    const size = head.contentLength;
+    const partSize = partSizeFor(size, options.partSize);
+    const count = Math.ceil(size / partSize);
+    const parts: CompletedPortPart[] = new Array<CompletedPortPart>(count);
+    let next = 0;
+    let failed = false;
+    let firstError: unknown;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < count) {
+        const index = next++;
+        const start = index * partSize;
+        try {
+          const result = await s3.uploadPartCopy({
+            ...upload,
+            partNumber: index + 1,
+            source,
+            range: { start, end: Math.min(start + partSize, size) - 1 },
+            ifMatch: head.etag,
+          });
+          parts[index] = { partNumber: index + 1, etag: result.etag, ...(result.checksum ? { checksum: result.checksum } : {}) };
+        } catch (err) {
+          if (!failed) firstError = err;
+          failed = true;
+          return;
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(options.partConcurrency ?? 4, count)) }, worker);
+    // The first failure is the one reported, once the parts under way have ended (then the abort frees them).
+    await Promise.all(workers);
+    if (failed) throw firstError;
+    await s3.completeMultipartUpload({ ...upload, parts });
+  } catch (err) {
+    await s3.abortMultipartUpload(upload).catch(() => undefined);
+    throw err;
+  }
 }

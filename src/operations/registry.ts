@@ -1,16 +1,21 @@
 /** The operations the engine runs, by their CreateJob name; one file per operation. */
 import { operationName, type JobOperation, type OperationName } from '../domain/job-spec.js';
-import { copy } from './copy.js';
+import { copy, type CopyOptions } from './copy.js';
 import { deleteTagging } from './delete-tagging.js';
 import { putAcl } from './put-acl.js';
 import { putTagging } from './put-tagging.js';
 import type { TaskOperation } from './types.js';
 
-const FACTORIES: Partial<Record<OperationName, (op: JobOperation) => TaskOperation>> = {
+/** Tuning of the operations (tests use small multipart thresholds). */
+export interface OperationOptions {
+  readonly copy?: CopyOptions;
+}
+
+const FACTORIES: Partial<Record<OperationName, (op: JobOperation, options: OperationOptions) => TaskOperation>> = {
   S3PutObjectTagging: (op) => putTagging(op.S3PutObjectTagging ?? {}),
   S3DeleteObjectTagging: () => deleteTagging(),
   S3PutObjectAcl: (op) => putAcl(op.S3PutObjectAcl ?? {}),
-  S3PutObjectCopy: (op) => copy(op.S3PutObjectCopy ?? {}),
+  S3PutObjectCopy: (op, options) => copy(op.S3PutObjectCopy ?? {}, options.copy),
 };
 
 export const IMPLEMENTED_OPERATIONS: readonly OperationName[] = Object.keys(FACTORIES) as OperationName[];
@@ -20,9 +25,9 @@ export function isImplementedOperation(name: OperationName): boolean {
 }
 
 /** The task function of a job's operation; throws for one preparation would have refused. */
-export function operationFor(op: JobOperation): TaskOperation {
+export function operationFor(op: JobOperation, options: OperationOptions = {}): TaskOperation {
   const name = operationName(op);
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`The operation ${name} is not implemented`);
-  return factory(op);
+  return factory(op, options);
 }

@@ -7,10 +7,23 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
-import { aclRequest, contentMd5, copyHeaders, encodeKey, taggingXml } from './http-s3-requests.js';
+import { parseXml, type XmlValue } from '../lib/xml.js';
+import {
+  aclRequest,
+  completeXml,
+  contentMd5,
+  copyHeaders,
+  createUploadHeaders,
+  encodeKey,
+  metadataFromHeaders,
+  taggingXml,
+  uploadPartCopyHeaders,
+} from './http-s3-requests.js';
 import {
   S3PortError,
+  type CompleteMultipartUploadRequest,
   type CopyObjectRequest,
+  type CreateMultipartUploadRequest,
   type GetObjectOptions,
   type ObjectHead,
   type ObjectRef,
@@ -18,6 +31,8 @@ import {
   type PortTag,
   type PutObjectOptions,
   type S3Port,
+  type UploadPartCopyRequest,
+  type UploadRef,
   type VersionResult,
 } from './s3-port.js';
 
@@ -125,7 +140,14 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (res.statusCode !== 200) {
         throw new S3PortError(defaultCode(res.statusCode ?? 0), res.statusCode ?? 0, `HeadObject s3://${ref.bucket}/${ref.key}: HTTP ${res.statusCode}`);
       }
-      return head(res);
+      const lastModified = Date.parse(String(res.headers['last-modified'] ?? ''));
+      const storageClass = res.headers['x-amz-storage-class'];
+      return {
+        ...head(res),
+        metadata: metadataFromHeaders(res.headers),
+        storageClass: typeof storageClass === 'string' ? storageClass : 'STANDARD',
+        ...(Number.isNaN(lastModified) ? {} : { lastModified }),
+      };
     },
     async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
       const headers: Record<string, string> = {};
@@ -170,6 +192,57 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         ...(typeof sourceVersionId === 'string' ? { sourceVersionId } : {}),
       };
     },
+    async getObjectTagging(ref: ObjectRef) {
+      const res = await send('GET', objectPath(ref), subresource('tagging', ref), {}, undefined);
+      if (res.statusCode !== 200) return fail(res, `GetObjectTagging s3://${ref.bucket}/${ref.key}`);
+      const doc = parseXml(await readText(res));
+      const tags = list(field(field(doc.Tagging, 'TagSet'), 'Tag')).map((t) => ({ key: leaf(field(t, 'Key')), value: leaf(field(t, 'Value')) }));
+      const versionId = res.headers['x-amz-version-id'];
+      return { tags, ...(typeof versionId === 'string' ? { versionId } : {}) };
+    },
+    async createMultipartUpload(request: CreateMultipartUploadRequest) {
+      const res = await send('POST', objectPath(request), 'uploads=', createUploadHeaders(request), undefined);
+      if (res.statusCode !== 200) return fail(res, `CreateMultipartUpload s3://${request.bucket}/${request.key}`);
+      const doc = parseXml(await readText(res));
+      const uploadId = leaf(field(doc.InitiateMultipartUploadResult, 'UploadId'));
+      if (!uploadId) throw new S3PortError('InternalError', 200, `CreateMultipartUpload s3://${request.bucket}/${request.key}: no UploadId in the answer`);
+      return { uploadId };
+    },
+    async uploadPartCopy(request: UploadPartCopyRequest) {
+      const what = `UploadPartCopy ${request.partNumber} s3://${request.source.bucket}/${request.source.key} to s3://${request.bucket}/${request.key}`;
+      const query = `partNumber=${request.partNumber}&uploadId=${encodeURIComponent(request.uploadId)}`;
+      const res = await send('PUT', objectPath(request), query, uploadPartCopyHeaders(request), undefined);
+      if (res.statusCode !== 200) return fail(res, what);
+      const text = await readText(res);
+      if (text.includes('<Error>')) throw errorFromBody(text, 200, what);
+      const result = parseXml(text).CopyPartResult;
+      const etag = leaf(field(result, 'ETag'));
+      const checksumName = result && typeof result === 'object' && !Array.isArray(result) ? Object.keys(result).find((k) => /^Checksum[A-Z0-9]+$/.test(k) && k !== 'ChecksumType') : undefined;
+      return {
+        etag,
+        ...(checksumName ? { checksum: { algorithm: checksumName.slice('Checksum'.length), value: leaf(field(result, checksumName)) } } : {}),
+      };
+    },
+    async completeMultipartUpload(request: CompleteMultipartUploadRequest) {
+      const what = `CompleteMultipartUpload s3://${request.bucket}/${request.key}`;
+      const body = completeXml(request.parts);
+      const headers = { 'content-type': 'application/xml', 'content-length': String(body.length) };
+      const res = await send('POST', objectPath(request), `uploadId=${encodeURIComponent(request.uploadId)}`, headers, body);
+      if (res.statusCode !== 200) return fail(res, what);
+      // Like CopyObject, a 200 may carry the error in its body.
+      const text = await readText(res);
+      if (text.includes('<Error>')) throw errorFromBody(text, 200, what);
+      const versionId = res.headers['x-amz-version-id'];
+      return {
+        etag: leaf(field(parseXml(text).CompleteMultipartUploadResult, 'ETag')),
+        ...(typeof versionId === 'string' ? { versionId } : {}),
+      };
+    },
+    async abortMultipartUpload(upload: UploadRef) {
+      const res = await send('DELETE', objectPath(upload), `uploadId=${encodeURIComponent(upload.uploadId)}`, {}, undefined);
+      if (res.statusCode !== 204 && res.statusCode !== 200) return fail(res, `AbortMultipartUpload s3://${upload.bucket}/${upload.key}`);
+      res.resume();
+    },
     close() {
       agent.destroy();
     },
@@ -180,6 +253,22 @@ async function readText(res: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A child of a parsed element (`''` = the element itself); undefined when absent. */
+function field(value: XmlValue | undefined, name: string): XmlValue | undefined {
+  if (name === '') return value;
+  if (value === undefined || typeof value === 'string' || Array.isArray(value)) return undefined;
+  return value[name];
+}
+
+function list(value: XmlValue | undefined): XmlValue[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function leaf(value: XmlValue | undefined): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function errorFromBody(text: string, status: number, what: string): S3PortError {

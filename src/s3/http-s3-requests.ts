@@ -5,7 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { buildXml, type XmlOutElement } from '../lib/xml.js';
-import type { CopyObjectRequest, ObjectRef, PortAcl, PortGrantee, PortMetadata, PortPermission, PortTag } from './s3-port.js';
+import type {
+  CompletedPortPart,
+  CopyObjectRequest,
+  CreateMultipartUploadRequest,
+  ObjectRef,
+  PortAcl,
+  PortGrantee,
+  PortMetadata,
+  PortObjectLock,
+  PortPermission,
+  PortTag,
+  UploadPartCopyRequest,
+} from './s3-port.js';
 
 /** RFC 3986 encoding of each key segment, `/` kept: the path S3 signs and stores. */
 export function encodeKey(key: string): string {
@@ -98,6 +110,72 @@ export function copySource(ref: ObjectRef): string {
   return ref.versionId === undefined ? path : `${path}?versionId=${encodeURIComponent(ref.versionId)}`;
 }
 
+function tagsHeader(tags: readonly PortTag[]): string {
+  return tags.map((t) => `${encodeURIComponent(t.key)}=${encodeURIComponent(t.value)}`).join('&');
+}
+
+function lockHeaders(lock: PortObjectLock | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (lock?.mode) headers['x-amz-object-lock-mode'] = lock.mode;
+  if (lock?.retainUntil !== undefined) headers['x-amz-object-lock-retain-until-date'] = new Date(lock.retainUntil).toISOString();
+  if (lock?.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = lock.legalHold ? 'ON' : 'OFF';
+  return headers;
+}
+
+/** Every header of a CreateMultipartUpload request but the signature's. */
+export function createUploadHeaders(r: CreateMultipartUploadRequest): Record<string, string> {
+  const headers: Record<string, string> = r.metadata ? metadataHeaders(r.metadata) : {};
+  if (r.tags && r.tags.length > 0) headers['x-amz-tagging'] = tagsHeader(r.tags);
+  if (r.storageClass) headers['x-amz-storage-class'] = r.storageClass;
+  if (r.checksumAlgorithm) headers['x-amz-checksum-algorithm'] = r.checksumAlgorithm;
+  Object.assign(headers, lockHeaders(r.lock));
+  if (r.acl) Object.assign(headers, aclHeaders(r.acl));
+  return headers;
+}
+
+/** Every header of an UploadPartCopy request but the signature's. */
+export function uploadPartCopyHeaders(r: UploadPartCopyRequest): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-amz-copy-source': copySource(r.source),
+    'x-amz-copy-source-range': `bytes=${r.range.start}-${r.range.end}`,
+  };
+  if (r.ifMatch !== undefined) headers['x-amz-copy-source-if-match'] = r.ifMatch.startsWith('"') ? r.ifMatch : `"${r.ifMatch}"`;
+  if (r.ifModifiedSince !== undefined) headers['x-amz-copy-source-if-modified-since'] = new Date(r.ifModifiedSince).toUTCString();
+  if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
+  return headers;
+}
+
+/** The CompleteMultipartUpload body. */
+export function completeXml(parts: readonly CompletedPortPart[]): Buffer {
+  const xml = buildXml({
+    CompleteMultipartUpload: {
+      '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
+      Part: parts.map((p) => ({
+        PartNumber: p.partNumber,
+        ETag: p.etag,
+        ...(p.checksum ? { [`Checksum${p.checksum.algorithm}`]: p.checksum.value } : {}),
+      })),
+    },
+  });
+  return Buffer.from(xml, 'utf8');
+}
+
+const HEADER_SYSTEM: ReadonlyArray<[string, keyof PortMetadata['system']]> = SYSTEM_HEADERS.map(([field, name]) => [name, field]);
+
+/** The metadata of a HeadObject/GetObject answer's headers. */
+export function metadataFromHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): PortMetadata {
+  const system: Record<string, string> = {};
+  for (const [name, field] of HEADER_SYSTEM) {
+    const value = headers[name];
+    if (typeof value === 'string') system[field] = value;
+  }
+  const user: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string') user[name.slice('x-amz-meta-'.length)] = value;
+  }
+  return { system, user };
+}
+
 /** Every header of a CopyObject request but the signature's. */
 export function copyHeaders(r: CopyObjectRequest): Record<string, string> {
   const headers: Record<string, string> = { 'x-amz-copy-source': copySource(r.source) };
@@ -105,15 +183,13 @@ export function copyHeaders(r: CopyObjectRequest): Record<string, string> {
   if (r.metadataDirective === 'REPLACE' && r.metadata) Object.assign(headers, metadataHeaders(r.metadata));
   if (r.taggingDirective) headers['x-amz-tagging-directive'] = r.taggingDirective;
   if (r.taggingDirective === 'REPLACE' && r.tags && r.tags.length > 0) {
-    headers['x-amz-tagging'] = r.tags.map((t) => `${encodeURIComponent(t.key)}=${encodeURIComponent(t.value)}`).join('&');
+    headers['x-amz-tagging'] = tagsHeader(r.tags);
   }
   if (r.storageClass) headers['x-amz-storage-class'] = r.storageClass;
   if (r.checksumAlgorithm) headers['x-amz-checksum-algorithm'] = r.checksumAlgorithm;
   if (r.ifModifiedSince !== undefined) headers['x-amz-copy-source-if-modified-since'] = new Date(r.ifModifiedSince).toUTCString();
   if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
-  if (r.lock?.mode) headers['x-amz-object-lock-mode'] = r.lock.mode;
-  if (r.lock?.retainUntil !== undefined) headers['x-amz-object-lock-retain-until-date'] = new Date(r.lock.retainUntil).toISOString();
-  if (r.lock?.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = r.lock.legalHold ? 'ON' : 'OFF';
+  Object.assign(headers, lockHeaders(r.lock));
   if (r.acl) Object.assign(headers, aclHeaders(r.acl));
   return headers;
 }

@@ -4,9 +4,9 @@
  * as a request signed with that account's keys would. The store's S3Errors become S3PortErrors
  * with the same code and status, so that reports and retries cannot tell the two paths apart.
  */
-import type { ObjectStore, Conditions, CopyObjectInput } from '../object-store/object-store.js';
+import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm } from '../object-store/object-store.js';
 import { isS3Error } from '../object-store/errors.js';
-import { S3PortError, type CopyObjectRequest, type PortAcl, type S3Port } from './s3-port.js';
+import { S3PortError, type CopyObjectRequest, type CreateMultipartUploadRequest, type PortAcl, type S3Port } from './s3-port.js';
 
 export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port {
   return {
@@ -32,7 +32,14 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
           { bucket: ref.bucket, key: ref.key },
           ref.versionId !== undefined ? { versionId: ref.versionId } : {},
         );
-        return { etag: info.etag, contentLength, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) };
+        return {
+          etag: info.etag,
+          contentLength,
+          lastModified: info.lastModified,
+          metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
+          storageClass: info.storageClass,
+          ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
+        };
       }),
     putObject: (ref, body, options = {}) =>
       mapped(async () => {
@@ -61,6 +68,45 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
           ...(result.sourceVersionId !== undefined ? { sourceVersionId: result.sourceVersionId } : {}),
         };
       }),
+    getObjectTagging: (ref) =>
+      mapped(async () => {
+        const result = await store.getObjectTagging(accountId, ref);
+        return { tags: result.tags.map((t) => ({ key: t.key, value: t.value })), ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
+      }),
+    createMultipartUpload: (request) => mapped(() => store.createMultipartUpload(accountId, createInput(store, accountId, request))),
+    uploadPartCopy: (r) =>
+      mapped(async () => {
+        const sourceConditions: Conditions = {
+          ...(r.ifMatch !== undefined ? { ifMatch: r.ifMatch } : {}),
+          ...(r.ifModifiedSince !== undefined ? { ifModifiedSince: r.ifModifiedSince } : {}),
+          ...(r.ifUnmodifiedSince !== undefined ? { ifUnmodifiedSince: r.ifUnmodifiedSince } : {}),
+        };
+        const result = await store.uploadPartCopy(accountId, {
+          bucket: r.bucket,
+          key: r.key,
+          uploadId: r.uploadId,
+          partNumber: r.partNumber,
+          source: r.source,
+          range: r.range,
+          sourceConditions,
+        });
+        return { etag: result.etag, ...(result.checksum ? { checksum: { algorithm: result.checksum.algorithm, value: result.checksum.value } } : {}) };
+      }),
+    completeMultipartUpload: (r) =>
+      mapped(async () => {
+        const result = await store.completeMultipartUpload(accountId, {
+          bucket: r.bucket,
+          key: r.key,
+          uploadId: r.uploadId,
+          parts: r.parts.map((p) => ({
+            partNumber: p.partNumber,
+            etag: p.etag,
+            ...(p.checksum ? { checksums: { [p.checksum.algorithm as ChecksumAlgorithm]: p.checksum.value } } : {}),
+          })),
+        });
+        return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
+      }),
+    abortMultipartUpload: (u) => mapped(() => store.abortMultipartUpload(accountId, u.bucket, u.key, u.uploadId)),
   };
 }
 
@@ -94,6 +140,19 @@ function copyInput(store: ObjectStore, accountId: string, r: CopyObjectRequest):
     ...(r.lock ? { lock: r.lock } : {}),
     ...(r.acl ? { acl: aclForStore(store, accountId, r.acl) } : {}),
     sourceConditions,
+  };
+}
+
+function createInput(store: ObjectStore, accountId: string, r: CreateMultipartUploadRequest): CreateMultipartUploadInput {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    ...(r.metadata ? { metadata: r.metadata } : {}),
+    ...(r.tags ? { tags: r.tags } : {}),
+    ...(r.storageClass ? { storageClass: r.storageClass as NonNullable<CreateMultipartUploadInput['storageClass']> } : {}),
+    ...(r.checksumAlgorithm ? { checksumAlgorithm: r.checksumAlgorithm as NonNullable<CreateMultipartUploadInput['checksumAlgorithm']> } : {}),
+    ...(r.lock ? { lock: r.lock } : {}),
+    ...(r.acl ? { acl: aclForStore(store, accountId, r.acl) } : {}),
   };
 }
 

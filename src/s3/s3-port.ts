@@ -17,6 +17,11 @@ export interface ObjectHead {
   readonly etag: string;
   readonly versionId?: string;
   readonly contentLength: number;
+  /** Epoch ms (HeadObject only; second precision over HTTP). */
+  readonly lastModified?: number;
+  /** The stored metadata (HeadObject only): Content-* and x-amz-meta-* (names lower-case). */
+  readonly metadata?: PortMetadata;
+  readonly storageClass?: string;
 }
 
 export interface GetObjectOptions {
@@ -112,6 +117,54 @@ export interface CopyObjectResponse {
   readonly sourceVersionId?: string;
 }
 
+/**
+ * CreateMultipartUpload: what a PutObject/CopyObject would write, given explicitly (there is no
+ * directive: a copy reads the source's metadata and tags first when it keeps them).
+ */
+export interface CreateMultipartUploadRequest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly metadata?: PortMetadata;
+  readonly tags?: readonly PortTag[];
+  readonly storageClass?: string;
+  readonly checksumAlgorithm?: string;
+  readonly lock?: PortObjectLock;
+  readonly acl?: PortAcl;
+}
+
+export interface UploadRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+export interface UploadPartCopyRequest extends UploadRef {
+  readonly partNumber: number;
+  readonly source: ObjectRef;
+  /** Inclusive byte range of the source (x-amz-copy-source-range). */
+  readonly range: { readonly start: number; readonly end: number };
+  /** Conditions on the source (x-amz-copy-source-if-*); ETags with or without quotes, times epoch ms. */
+  readonly ifMatch?: string;
+  readonly ifModifiedSince?: number;
+  readonly ifUnmodifiedSince?: number;
+}
+
+export interface UploadPartCopyResponse {
+  readonly etag: string;
+  /** The part's checksum (base64) when the upload was created with a checksum algorithm. */
+  readonly checksum?: { readonly algorithm: string; readonly value: string };
+}
+
+export interface CompletedPortPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly checksum?: { readonly algorithm: string; readonly value: string };
+}
+
+export interface CompleteMultipartUploadRequest extends UploadRef {
+  readonly parts: readonly CompletedPortPart[];
+}
+
 /** What the object subresource calls answer: the version they acted on, when the bucket is versioned. */
 export interface VersionResult {
   readonly versionId?: string;
@@ -130,6 +183,11 @@ export interface S3Port {
   deleteObjectTagging(ref: ObjectRef): Promise<VersionResult>;
   putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult>;
   copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse>;
+  getObjectTagging(ref: ObjectRef): Promise<{ tags: PortTag[]; versionId?: string }>;
+  createMultipartUpload(request: CreateMultipartUploadRequest): Promise<{ uploadId: string }>;
+  uploadPartCopy(request: UploadPartCopyRequest): Promise<UploadPartCopyResponse>;
+  completeMultipartUpload(request: CompleteMultipartUploadRequest): Promise<{ etag: string; versionId?: string }>;
+  abortMultipartUpload(upload: UploadRef): Promise<void>;
 }
 
 export class S3PortError extends Error {

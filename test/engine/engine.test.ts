@@ -186,5 +186,10 @@ function bind(s3: Bench['s3']): S3Port {
     deleteObjectTagging: s3.deleteObjectTagging.bind(s3),
     putObjectAcl: s3.putObjectAcl.bind(s3),
     copyObject: s3.copyObject.bind(s3),
+    getObjectTagging: s3.getObjectTagging.bind(s3),
+    createMultipartUpload: s3.createMultipartUpload.bind(s3),
+    uploadPartCopy: s3.uploadPartCopy.bind(s3),
+    completeMultipartUpload: s3.completeMultipartUpload.bind(s3),
+    abortMultipartUpload: s3.abortMultipartUpload.bind(s3),
   };
 }

@@ -6,14 +6,20 @@
 import {
   CreateBucketCommand,
   GetObjectAclCommand,
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { S3CopyObjectOperation } from '../../src/domain/job-spec.js';
+import type { ManifestTask } from '../../src/manifests/index.js';
+import { copy } from '../../src/operations/copy.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
 
 export interface PortFixture {
@@ -33,6 +39,22 @@ async function portError(p: Promise<unknown>): Promise<{ code: string; status: n
 }
 
 let bucketSeq = 0;
+
+const MiB = 1024 * 1024;
+/** Small enough for tests: a 13 MiB source takes 3 parts of 5 MiB. */
+const SMALL = { multipartThreshold: 6 * MiB, partSize: 5 * MiB } as const;
+
+function bigBody(size: number, seed: number): Buffer {
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) body.writeUInt32LE((Math.imul(i + 1, 2654435761) ^ seed) >>> 0, Math.min(i, size - 4));
+  return body;
+}
+
+const md5 = (b: Buffer | Uint8Array): string => createHash('md5').update(b).digest('hex');
+
+function copyTask(bucket: string, key: string, versionId?: string): ManifestTask {
+  return { index: 0, line: 1, bucket, key, rawKey: encodeURIComponent(key), ...(versionId !== undefined ? { versionId } : {}) } as ManifestTask;
+}
 
 export function s3PortContract(name: string, setup: () => Promise<PortFixture>): void {
   describe(`S3Port contract: ${name}`, () => {
@@ -152,6 +174,101 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       expect(result.versionId).toBeTypeOf('string');
       const dst = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' }));
       expect(dst.ContentLength).toBe('body of src'.length);
+    });
+    describe('S3PutObjectCopy past the multipart threshold', () => {
+      const BIG = 13 * MiB + 12345;
+      const bodyOf = async (f: PortFixture, bucket: string, key: string): Promise<Buffer> =>
+        Buffer.from(await (await f.sdk.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+      const uploadsIn = async (f: PortFixture, bucket: string) => (await f.sdk.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [];
+      const op = (bucket: string, more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, TargetKeyPrefix: 'out/', ...more });
+
+      it('copies the pinned version part by part, keeping its metadata and tags (COPY)', async () => {
+        const { f, bucket } = await bucketWith([], true);
+        const body = bigBody(BIG, 1);
+        const v1 = await f.sdk.send(
+          new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { origin: 'camera 1' }, Tagging: 'k=v%201' }),
+        );
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: 'a newer, small version' }));
+        await copy(op(bucket), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port);
+
+        const copied = await bodyOf(f, bucket, 'out/big');
+        expect(copied.length).toBe(BIG);
+        expect(md5(copied)).toBe(md5(body));
+        const head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/big' }));
+        expect(head.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
+        expect(head.ContentType).toBe('video/mp4');
+        expect(head.Metadata).toEqual({ origin: 'camera 1' });
+        expect(await tagsOf(f, bucket, 'out/big')).toEqual([{ Key: 'k', Value: 'v 1' }]);
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
+      it('writes the given metadata, tags and storage class (REPLACE); small sources still take one CopyObject', async () => {
+        const { f, bucket } = await bucketWith(['small']);
+        const body = bigBody(BIG, 2);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { origin: 'camera 1' }, Tagging: 'k=v' }));
+        const replace = op(bucket, {
+          NewObjectMetadata: { ContentType: 'application/x-test', CacheControl: 'no-cache', UserMetadata: { fresh: 'yes' } },
+          NewObjectTagging: [{ Key: 'new', Value: 'tag' }],
+          StorageClass: 'STANDARD_IA',
+        });
+        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port);
+        const head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/big' }));
+        expect(head.ETag).toMatch(/-3"$/);
+        expect(head.ContentType).toBe('application/x-test');
+        expect(head.CacheControl).toBe('no-cache');
+        expect(head.Metadata).toEqual({ fresh: 'yes' });
+        expect(head.StorageClass).toBe('STANDARD_IA');
+        expect(await tagsOf(f, bucket, 'out/big')).toEqual([{ Key: 'new', Value: 'tag' }]);
+        expect(md5(await bodyOf(f, bucket, 'out/big'))).toBe(md5(body));
+
+        await copy(op(bucket, { NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'small'), f.port);
+        const small = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/small' }));
+        expect(small.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+        expect(await tagsOf(f, bucket, 'out/small')).toEqual([]);
+      });
+
+      it('a source overwritten mid-copy fails with PreconditionFailed and leaves no upload behind', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 3) }));
+        let overwritten = false;
+        const racing: S3Port = {
+          ...f.port,
+          async uploadPartCopy(request) {
+            if (request.partNumber === 2 && !overwritten) {
+              overwritten = true;
+              await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 4) }));
+            }
+            return f.port.uploadPartCopy(request);
+          },
+        };
+        const err = await portError(copy(op(bucket), { ...SMALL, partConcurrency: 1 })(copyTask(bucket, 'big'), racing));
+        expect(err).toEqual({ code: 'PreconditionFailed', status: 412 });
+        expect(overwritten).toBe(true);
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+        expect(await portError(f.port.headObject({ bucket, key: 'out/big' }))).toMatchObject({ status: 404 });
+      });
+
+      it('a missing source or version fails with NoSuchKey / NoSuchVersion, and starts no upload', async () => {
+        const { f, bucket } = await bucketWith(['present'], true);
+        expect(await portError(copy(op(bucket), SMALL)(copyTask(bucket, 'missing'), f.port))).toEqual({ code: 'NoSuchKey', status: 404 });
+        const badVersion = copyTask(bucket, 'present', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+        expect(await portError(copy(op(bucket), SMALL)(badVersion, f.port))).toEqual({ code: 'NoSuchVersion', status: 404 });
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
+      it('port multipart calls: an if-match on another ETag fails with 412; abort removes the upload', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: bigBody(6 * MiB, 5) }));
+        const { uploadId } = await f.port.createMultipartUpload({ bucket, key: 'dst', metadata: { system: { contentType: 'text/x' }, user: { a: 'b' } }, tags: [{ key: 't', value: 'u' }] });
+        expect((await uploadsIn(f, bucket)).map((u) => u.UploadId)).toEqual([uploadId]);
+        const part = { bucket, key: 'dst', uploadId, partNumber: 1, source: { bucket, key: 'src' }, range: { start: 0, end: 5 * MiB - 1 } };
+        expect(await portError(f.port.uploadPartCopy({ ...part, ifMatch: '"0123456789abcdef0123456789abcdef"' }))).toEqual({ code: 'PreconditionFailed', status: 412 });
+        const { etag } = await f.port.headObject({ bucket, key: 'src' });
+        expect((await f.port.uploadPartCopy({ ...part, ifMatch: etag })).etag).toMatch(/^"[0-9a-f]{32}"$/);
+        await f.port.abortMultipartUpload({ bucket, key: 'dst', uploadId });
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+        expect(await f.port.getObjectTagging({ bucket, key: 'src' })).toEqual({ tags: [] });
+      });
     });
   });
 }
