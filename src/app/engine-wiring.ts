@@ -49,6 +49,7 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
   return {
     start: () => engine.start(),
     stop: () => engine.stop(),
+    liveProgress: (jobId) => engine.liveProgress(jobId),
     async close() {
       await engine.stop();
       remote?.close();

@@ -48,7 +48,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mkdirSync(config.dataDir, { recursive: true });
   const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') });
   const events = createJobEvents((err, event) => logger.error({ err, event }, 'job event listener failed'));
-  const jobs = createJobService({ store, events, region: config.region, now: options.now });
   const metrics = createMetrics();
   const auth = createAuthenticator(config.accounts, config.region);
   const objects = await openLocalObjectStore({
@@ -62,6 +61,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store.close();
     throw err;
   });
+  // Created here (started only once listening) so that the job service can add the engine's
+  // in-flight task counts to what DescribeJob/ListJobs show.
+  const engine = wireEngine({ config, store, events, objects, logger, ...(options.now ? { now: options.now } : {}) });
+  const jobs = createJobService({ store, events, region: config.region, now: options.now, liveProgress: (jobId) => engine.liveProgress(jobId) });
 
   const server = createHttpServer({
     logger,
@@ -80,7 +83,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       resolve();
     });
   });
-  const engine = wireEngine({ config, store, events, objects, logger, ...(options.now ? { now: options.now } : {}) });
   if (options.engine ?? true) engine.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -58,6 +58,25 @@ export const EMPTY_PROGRESS: JobProgress = Object.freeze({
   activeSinceMs: null,
 });
 
+/** Tasks that finished in chunks not yet committed (counted in the store only when the chunk commits). */
+export interface LiveProgress {
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+/**
+ * The job with `live` added to its stored counts, never past `totalTasks`: what DescribeJob,
+ * ListJobs and `job:progress` show while chunks run.
+ */
+export function withLiveProgress(job: Job, live: LiveProgress | undefined): Job {
+  if (!live || (live.succeeded === 0 && live.failed === 0)) return job;
+  const p = job.progress;
+  const room = Math.max(0, p.totalTasks - p.succeededTasks - p.failedTasks);
+  const succeeded = Math.min(live.succeeded, room);
+  const failed = Math.min(live.failed, room - succeeded);
+  return { ...job, progress: { ...p, succeededTasks: p.succeededTasks + succeeded, failedTasks: p.failedTasks + failed } };
+}
+
 /** `Timers.ElapsedTimeInActiveSeconds` at `nowMs`: whole seconds spent in Active. */
 export function elapsedActiveSeconds(progress: JobProgress, nowMs: number): number {
   const running = progress.activeSinceMs === null ? 0 : Math.max(0, nowMs - progress.activeSinceMs);

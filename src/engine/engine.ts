@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
-import type { Job } from '../domain/job.js';
+import type { Job, LiveProgress } from '../domain/job.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
@@ -20,6 +20,8 @@ export interface EngineLimits {
   readonly perJobConcurrency?: number;
   readonly leaseMs?: number;
   readonly chunkClaimBatch?: number;
+  /** At most one `job:progress` per running job this often while its tasks finish (default 1000). */
+  readonly progressIntervalMs?: number;
 }
 
 export interface EngineOptions {
@@ -42,6 +44,11 @@ export interface Engine {
   start(): void;
   /** Stops claiming, gives unfinished chunks back, waits for running work. */
   stop(): Promise<void>;
+  /**
+   * Tasks of the job that finished on this node in chunks not yet committed; undefined when the
+   * job does not run here. The job service adds them to the stored counts (see JobServiceOptions).
+   */
+  liveProgress(jobId: string): LiveProgress | undefined;
 }
 
 const RUNNABLE = ['Ready', 'Active', 'Pausing', 'Paused'] as const;
@@ -68,6 +75,7 @@ export function createEngine(options: EngineOptions): Engine {
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,
+    ...(options.limits?.progressIntervalMs !== undefined ? { progressIntervalMs: options.limits.progressIntervalMs } : {}),
   };
   const runs = new Map<string, JobRun>();
   const busy = new Map<string, Promise<unknown>>();
@@ -155,6 +163,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   return {
+    liveProgress: (jobId) => runs.get(jobId)?.liveProgress(),
     start() {
       if (!stopped) return;
       stopped = false;

@@ -1,10 +1,13 @@
 /**
  * One job running on this node: claims chunks, runs their tasks under the job's and the global
  * concurrency limits, commits each chunk (counts + report rows, once), renews leases at half-life
- * and watches the failure threshold. It stops claiming when the job is paused, cancelled, failing
+ * and watches the failure threshold. Tasks that finished in chunks not yet committed are counted
+ * in memory (`liveProgress`) and published on `job:progress` about once a second; a chunk's counts
+ * leave that tally in the same tick as its commit lands (or when its lease is lost or it is given
+ * back), so nothing is counted twice. It stops claiming when the job is paused, cancelled, failing
  * or the engine stops; what happens to in-flight chunks depends on why (see `settle`).
  */
-import type { Job, JobProgress } from '../domain/job.js';
+import { withLiveProgress, type Job, type JobProgress, type LiveProgress } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, type ChunkReader, type ManifestTask } from '../manifests/index.js';
 import { operationFor } from '../operations/registry.js';
@@ -25,6 +28,8 @@ export interface RunLimits {
   /** How long to wait when nothing is claimable but chunks are still leased (by us or a dead node). */
   readonly idleMs: number;
   readonly wait: (ms: number) => Promise<void>;
+  /** At most one throttled `job:progress` per job this often while tasks finish (default 1000 ms). */
+  readonly progressIntervalMs?: number;
 }
 
 /** §5.5: once this many tasks ran, more than half of them failing fails the job. */
@@ -41,6 +46,11 @@ export class JobRun {
   private reader: ChunkReader | undefined;
   private failure: { FailureCode: string; FailureReason: string } | undefined;
   private failing: Promise<unknown> = Promise.resolve();
+  /** Per claimed chunk: tasks finished but not yet committed (node-local; see JobServiceOptions.liveProgress). */
+  private readonly inflight = new Map<number, { succeeded: number; failed: number }>();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private lastPublishMs = 0;
+  private publishing: Promise<void> = Promise.resolve();
   readonly done: Promise<void>;
 
   constructor(
@@ -57,6 +67,17 @@ export class JobRun {
   onStatus(status: JobStatus): void {
     if (status === 'Cancelling' || status === 'Cancelled') this.mode = 'cancelling';
     else if (status === 'Pausing' && this.mode === 'running') this.mode = 'pausing';
+  }
+
+  /** Tasks finished in this run's uncommitted chunks: what the API adds to the stored counts. */
+  liveProgress(): LiveProgress {
+    let succeeded = 0;
+    let failed = 0;
+    for (const c of this.inflight.values()) {
+      succeeded += c.succeeded;
+      failed += c.failed;
+    }
+    return { succeeded, failed };
   }
 
   /** Engine shutdown: start no task, give unfinished chunks back. */
@@ -86,7 +107,9 @@ export class JobRun {
       }
     } finally {
       clearInterval(renewal);
+      this.flushProgress();
     }
+    await this.publishing;
     await this.failing;
     await this.settle(finished);
   }
@@ -122,7 +145,10 @@ export class JobRun {
     const leases = [...this.leases].map(([index, token]) => ({ index, token }));
     try {
       const { lost } = await this.ctx.store.renewLeases(this.job.id, leases, this.limits.leaseMs, this.ctx.now());
-      for (const index of lost) this.lost.add(index);
+      for (const index of lost) {
+        this.lost.add(index);
+        this.inflight.delete(index);
+      }
     } catch (err) {
       this.ctx.logger.warn({ jobId: this.job.id, err }, 'lease renewal failed');
     }
@@ -135,6 +161,7 @@ export class JobRun {
 
   private async runChunk(claim: ClaimedChunk): Promise<void> {
     this.leases.set(claim.index, claim.token);
+    this.inflight.set(claim.index, { succeeded: 0, failed: 0 });
     try {
       const locator = claim.locator as StoredLocator;
       let tasks: ManifestTask[];
@@ -145,9 +172,16 @@ export class JobRun {
         await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
         return;
       }
-      const results = await Promise.all(tasks.map((task) => this.runTask(task, claim.index)));
+      const results = await Promise.all(
+        tasks.map(async (task) => {
+          const result = await this.runTask(task, claim.index);
+          if (result) this.countLive(claim.index, result);
+          return result;
+        }),
+      );
       await this.commit(claim, tasks, results);
     } finally {
+      this.inflight.delete(claim.index);
       this.leases.delete(claim.index);
       this.lost.delete(claim.index);
     }
@@ -198,6 +232,8 @@ export class JobRun {
       const row = formatReportRow({ bucket: task.bucket, rawKey: task.rawKey, ...(task.versionId !== undefined ? { versionId: task.versionId } : {}) }, result);
       (result.status === 'succeeded' ? succeeded : failed).push(row);
     });
+    // The counts leave the live tally right after the commit resolves: the SQLite store commits
+    // synchronously inside the call, so no API read can see them both stored and in flight.
     const { progress } = await this.ctx.store.completeChunk(
       this.job.id,
       claim.index,
@@ -211,9 +247,47 @@ export class JobRun {
       },
       this.ctx.now(),
     );
-    const job = await this.ctx.store.getJob(this.job.accountId, this.job.id);
-    if (job) this.ctx.events.emit('job:progress', { job });
+    this.inflight.delete(claim.index);
+    this.progressChanged();
     this.checkThreshold(progress);
+  }
+
+  private countLive(chunk: number, result: TaskResult): void {
+    const counts = this.inflight.get(chunk);
+    if (!counts || this.lost.has(chunk)) return;
+    if (result.status === 'succeeded') counts.succeeded++;
+    else counts.failed++;
+    this.progressChanged();
+  }
+
+  /** Throttled `job:progress`: at most one per interval, the last change always published. */
+  private progressChanged(): void {
+    if (this.progressTimer) return;
+    const interval = this.limits.progressIntervalMs ?? 1000;
+    const wait = Math.max(0, this.lastPublishMs + interval - Date.now());
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      this.publishProgress();
+    }, wait);
+    this.progressTimer.unref();
+  }
+
+  /** The run is ending: publish a pending change now rather than after the store may be closed. */
+  private flushProgress(): void {
+    if (!this.progressTimer) return;
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
+    this.publishProgress();
+  }
+
+  private publishProgress(): void {
+    this.lastPublishMs = Date.now();
+    this.publishing = this.publishing
+      .then(async () => {
+        const job = await this.ctx.store.getJob(this.job.accountId, this.job.id);
+        if (job) this.ctx.events.emit('job:progress', { job: withLiveProgress(job, this.liveProgress()) });
+      })
+      .catch((err: unknown) => this.ctx.logger.warn({ jobId: this.job.id, err }, 'could not publish job progress'));
   }
 
   private checkThreshold(progress: JobProgress): void {

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobEvents } from '../domain/events.js';
-import { jobArn, type Job } from '../domain/job.js';
+import { jobArn, withLiveProgress, type Job, type LiveProgress } from '../domain/job.js';
 import type { RequestedJobStatus } from '../domain/job-status.js';
 import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
 import type { JobCursor, JobStore, ListJobsQuery } from '../store/job-store.js';
@@ -15,6 +15,14 @@ export interface JobServiceOptions {
   readonly events: JobEvents;
   readonly region: string;
   readonly now?: () => number;
+  /**
+   * Counts of tasks that finished on this node in chunks not yet committed (the engine's
+   * `liveProgress`), added to the stored counts by describeJob/listJobs so that progress moves
+   * within about a second, not per 1,000-task chunk. Node-local: with several nodes sharing a
+   * PostgreSQL store, a node only sees its own in-flight tasks, so those counts will have to move
+   * into the store (a per-node, per-job row updated about once a second) — not built yet.
+   */
+  readonly liveProgress?: (jobId: string) => LiveProgress | undefined;
 }
 
 export interface JobService {
@@ -42,6 +50,8 @@ export function requestHash(input: Pick<CreateJobInput, 'spec' | 'tags'>): strin
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, events, region } = options;
   const now = options.now ?? Date.now;
+  const live = options.liveProgress;
+  const current = (job: Job): Job => (live ? withLiveProgress(job, live(job.id)) : job);
   const secrets = new Map<string, Promise<Buffer>>();
 
   return {
@@ -61,8 +71,13 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (result.created) events.emit('job:created', { job: result.job });
       return result;
     },
-    describeJob: (accountId, jobId) => store.getJob(accountId, jobId),
-    listJobs: (query) => store.listJobs(query),
+    async describeJob(accountId, jobId) {
+      const job = await store.getJob(accountId, jobId);
+      return job && current(job);
+    },
+    async listJobs(query) {
+      return (await store.listJobs(query)).map(current);
+    },
     async requestStatus(accountId, jobId, requested, reason) {
       const { job, from } = await store.requestStatus(accountId, jobId, requested, reason, now());
       if (job.status !== from) events.emit('job:statusChanged', { job, from, to: job.status });
