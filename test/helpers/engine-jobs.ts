@@ -8,6 +8,9 @@ import { bodyBytes } from '../object-store/helpers.js';
 import { jobInput } from './jobs.js';
 import { ACCOUNT_A } from './server.js';
 
+/** Encodes a key as AWS wants it in a CSV manifest (like quote_plus, `/` kept). */
+export const manifestKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+
 export async function createBuckets(s3: S3Client, buckets = ['data', 'manifests', 'reports']): Promise<void> {
   for (const Bucket of buckets) await s3.send(new CreateBucketCommand({ Bucket }));
 }

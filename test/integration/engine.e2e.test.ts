@@ -2,60 +2,19 @@
  * The engine end to end, through a real server and the AWS SDK v3 clients only: objects and the
  * manifest go in over S3, the job over S3 Control, and the report is read back over S3.
  */
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateJobCommand, DescribeJobCommand, UpdateJobStatusCommand, type JobDescriptor, type S3ControlClient } from '@aws-sdk/client-s3-control';
+import { GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateJobCommand, UpdateJobStatusCommand, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, s3Client } from '../object-store/helpers.js';
+import { s3Client } from '../object-store/helpers.js';
+import { createBuckets, createTaggingJob, manifestKey, putAll, reportRows, until } from '../helpers/engine-jobs.js';
 import { jobInput } from '../helpers/jobs.js';
 import { ACCOUNT_A, controlClient, startTestServer } from '../helpers/server.js';
 
 async function setup(): Promise<{ s3: S3Client; control: S3ControlClient }> {
   const server = await startTestServer({}, undefined, { engine: true });
   const s3 = s3Client(server);
-  for (const Bucket of ['data', 'manifests', 'reports']) await s3.send(new CreateBucketCommand({ Bucket }));
+  await createBuckets(s3);
   return { s3, control: controlClient(server) };
-}
-
-async function putAll(s3: S3Client, keys: string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 64) {
-    await Promise.all(keys.slice(i, i + 64).map((Key) => s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: 'x' }))));
-  }
-}
-
-/** Encodes a key as AWS wants it in a CSV manifest (like quote_plus, `/` kept). */
-const manifestKey = (key: string): string => encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
-
-async function createJob(s3: S3Client, control: S3ControlClient, lines: string[], over: Parameters<typeof jobInput>[0] = {}): Promise<string> {
-  const body = lines.map((l) => `${l}\n`).join('');
-  const { ETag } = await s3.send(new PutObjectCommand({ Bucket: 'manifests', Key: 'm.csv', Body: body }));
-  const { JobId } = await control.send(
-    new CreateJobCommand(
-      jobInput({
-        Manifest: { Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: ['Bucket', 'Key'] }, Location: { ObjectArn: 'arn:aws:s3:::manifests/m.csv', ETag: ETag! } },
-        Report: { Enabled: true, Bucket: 'arn:aws:s3:::reports', Prefix: 'out', Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' },
-        ...over,
-      }),
-    ),
-  );
-  return JobId!;
-}
-
-async function until(control: S3ControlClient, jobId: string, statuses: string[], timeoutMs = 25_000): Promise<JobDescriptor> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const { Job } = await control.send(new DescribeJobCommand({ AccountId: ACCOUNT_A.accountId, JobId: jobId }));
-    if (statuses.includes(Job!.Status!)) return Job!;
-    if (Date.now() > end) throw new Error(`job is ${Job!.Status}, expected ${statuses.join('/')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function reportRows(s3: S3Client, jobId: string): Promise<string[]> {
-  const text = async (Key: string) => (await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: 'reports', Key }))).Body)).toString('utf8');
-  const manifest = JSON.parse(await text(`out/job-${jobId}/manifest.json`)) as { Results: Array<{ Key: string }> };
-  const rows: string[] = [];
-  for (const r of manifest.Results) rows.push(...(await text(r.Key)).split('\n').filter(Boolean));
-  return rows;
 }
 
 describe('job engine end to end', () => {
@@ -65,7 +24,7 @@ describe('job engine end to end', () => {
     keys.push('dir/ü ñ.txt', 'a+b=c&d.txt');
     await putAll(s3, keys);
     const lines = [...keys.map((k) => `data,${manifestKey(k)}`), 'data,no/such/key'];
-    const jobId = await createJob(s3, control, lines);
+    const jobId = await createTaggingJob(s3, control, lines);
     const job = await until(control, jobId, ['Complete', 'Failed']);
     expect(job.Status).toBe('Complete');
     expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 2_500, NumberOfTasksSucceeded: 2_499, NumberOfTasksFailed: 1 });
@@ -81,7 +40,7 @@ describe('job engine end to end', () => {
   it('waits in Suspended for confirmation, then runs to Complete', async () => {
     const { s3, control } = await setup();
     await putAll(s3, ['a', 'b']);
-    const jobId = await createJob(s3, control, ['data,a', 'data,b'], { ConfirmationRequired: true });
+    const jobId = await createTaggingJob(s3, control, ['data,a', 'data,b'], { ConfirmationRequired: true });
     const suspended = await until(control, jobId, ['Suspended']);
     expect(suspended.ProgressSummary?.TotalNumberOfTasks).toBe(2);
     await control.send(new UpdateJobStatusCommand({ AccountId: ACCOUNT_A.accountId, JobId: jobId, RequestedJobStatus: 'Ready' }));
@@ -104,7 +63,7 @@ describe('job engine end to end', () => {
   it('fails the job once more than half of at least 1,000 tasks failed, and still writes the report', async () => {
     const { s3, control } = await setup();
     const lines = Array.from({ length: 1_200 }, (_, i) => `data,missing-${i}`);
-    const jobId = await createJob(s3, control, lines);
+    const jobId = await createTaggingJob(s3, control, lines);
     const job = await until(control, jobId, ['Failed', 'Complete']);
     expect(job.Status).toBe('Failed');
     expect(job.FailureReasons?.[0]?.FailureCode).toBe('TaskFailureThresholdExceeded');
