@@ -142,6 +142,19 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
+  /**
+   * A job cancelled before it ran (Preparing, Suspended, Ready) keeps the chunks its preparation
+   * stored; nothing else would delete them. If the job is busy (its preparation is finishing), wait
+   * for that first. Deleting twice is harmless: finalize already deletes a cancelled run's chunks.
+   */
+  function dropChunksOf(job: Job): void {
+    const drop = (): Promise<unknown> =>
+      ctx.store.deleteChunks(job.id).catch((err: unknown) => ctx.logger.warn({ jobId: job.id, err }, 'could not delete chunks'));
+    const pending = busy.get(job.id);
+    if (pending) void pending.then(drop);
+    else void drop();
+  }
+
   function wake(): void {
     if (stopped) return;
     if (ticking) {
@@ -172,6 +185,7 @@ export function createEngine(options: EngineOptions): Engine {
         ctx.events.on('job:priorityChanged', wake),
         ctx.events.on('job:statusChanged', ({ job, to }) => {
           runs.get(job.id)?.onStatus(to);
+          if (to === 'Cancelled') dropChunksOf(job);
           wake();
         }),
       );

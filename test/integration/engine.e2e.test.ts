@@ -74,3 +74,21 @@ describe('job engine end to end', () => {
     expect(rows.every((r) => /,failed,404,NoSuchKey,/.test(r))).toBe(true);
   });
 });
+
+describe('cancel before the job runs', () => {
+  it('removes the chunks a suspended job had prepared', async () => {
+    const server = await startTestServer({}, undefined, { engine: true });
+    const s3 = s3Client(server);
+    const control = controlClient(server);
+    await createBuckets(s3);
+    await putAll(s3, ['a', 'b', 'c']);
+    const jobId = await createTaggingJob(s3, control, ['data,a', 'data,b', 'data,c'], { ConfirmationRequired: true });
+    await until(control, jobId, ['Suspended']);
+    expect((await server.store.chunkCounts(jobId)).total).toBe(1);
+    await control.send(new UpdateJobStatusCommand({ AccountId: ACCOUNT_A.accountId, JobId: jobId, RequestedJobStatus: 'Cancelled' }));
+    const deadline = Date.now() + 5_000;
+    while ((await server.store.chunkCounts(jobId)).total > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await server.store.chunkCounts(jobId)).total).toBe(0);
+    expect((await until(control, jobId, ['Cancelled'])).ProgressSummary?.NumberOfTasksSucceeded).toBe(0);
+  });
+});
