@@ -45,6 +45,31 @@ export default tseslint.config(
       message: 'control-api/ goes through the engine facade, never a concrete store.',
     },
   ]),
+  ...['manifests', 'reports', 'operations'].map((from) =>
+    boundary(from, [
+      {
+        group: ['../engine/*', '../store/*', '../control-api/*', '../object-store/*', '../app/*', '../cli/*', '../http/*'],
+        message: `${from}/ reaches S3 only through the S3Port (s3/s3-port.ts); it knows no store, engine or HTTP layer.`,
+      },
+    ]),
+  ),
+  boundary('object-store', [
+    {
+      // (It shares the job store's generic SQLite migration runner, store/sqlite/migrations.ts.)
+      group: [
+        '../engine/*',
+        '../../engine/*',
+        '../control-api/*',
+        '../../control-api/*',
+        '../app/*',
+        '../../app/*',
+        '../../store/job-store.js',
+        '../../store/sqlite/index.js',
+        '../../store/sqlite/sqlite-job-store.js',
+      ],
+      message: 'object-store/ never imports the engine, the job store or the jobs API.',
+    },
+  ]),
   {
     files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parseBucketArn } from '../control-api/model/arn.js';
+import { parseBucketArn } from '../domain/arn.js';
 import type { JobManifest } from '../domain/job-spec.js';
 import type { GetObjectResult, ObjectRef, S3Port } from '../s3/s3-port.js';
 import { checkRecord, recordTask, syntaxFailure, type RecordLayout } from './csv-manifest.js';

@@ -1,5 +1,5 @@
 /** The manifest object a job names, and the checked first read of it. */
-import { parseObjectArn } from '../control-api/model/arn.js';
+import { parseObjectArn } from '../domain/arn.js';
 import type { JobManifest } from '../domain/job-spec.js';
 import type { GetObjectResult, ObjectRef, S3Port } from '../s3/s3-port.js';
 import { bareEtag, clip, ManifestError, quoted, readFailure, s3Uri } from './errors.js';

@@ -11,7 +11,7 @@
  * UploadPartCopy per range with x-amz-copy-source-if-match on the source's ETag, then
  * CompleteMultipartUpload. Any failure aborts the upload and surfaces the first error.
  */
-import { parseBucketArn } from '../control-api/model/arn.js';
+import { parseBucketArn } from '../domain/arn.js';
 import type { S3CopyObjectOperation, S3ObjectMetadata } from '../domain/job-spec.js';
 import { S3PortError, type CompletedPortPart, type CopyObjectRequest, type ObjectHead, type ObjectRef, type PortMetadata, type S3Port } from '../s3/s3-port.js';
 import { portAcl } from './acl.js';

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { parseBucketArn } from '../control-api/model/arn.js';
+import { parseBucketArn } from '../domain/arn.js';
 import type { JobReport } from '../domain/job-spec.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { TaskExecutionStatus } from './report-row.js';

@@ -3,7 +3,7 @@
  * types, tags and tag lists, bucket ARNs, storage classes and checksum algorithms.
  */
 import type { S3ChecksumAlgorithm, S3StorageClass, S3Tag } from '../../domain/job-spec.js';
-import { parseBucketArn, parseObjectArn } from './arn.js';
+import { parseBucketArn, parseObjectArn } from '../../domain/arn.js';
 import { fail } from './fail.js';
 import { type Check, enumOf, list, pattern, req, str, struct } from './shape.js';
 
