@@ -17,8 +17,8 @@
  *   chunks of 1,000: ~2 min of CPU instead of 0.25 s). A ChunkReader (chunk-reader.ts) avoids
  *   that by keeping a cursor per file when one node reads a file's chunks in order.
  */
-import { createHash } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createMd5Tap } from '../lib/md5-tap.js';
 import { createGunzip } from 'node:zlib';
 import { parseBucketArn } from '../domain/arn.js';
 import type { JobManifest } from '../domain/job-spec.js';
@@ -169,15 +169,7 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
         chunkLine = scanner.nextLine;
       }
     });
-    const md5 = createHash('md5');
-    let compressed = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        compressed += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const tap = createMd5Tap();
     const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
     pipeline(data.body, tap, gunzip, () => {});
     try {
@@ -186,14 +178,14 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
     } catch (error) {
       data.body.destroy();
       if (signal?.aborted) throw error;
-      throw dataFileFailure(error, uri, what, compressed < data.contentLength);
+      throw dataFileFailure(error, uri, what, tap.bytes < data.contentLength);
     }
-    if (compressed !== data.contentLength) {
-      throw new ManifestError('ManifestReadFailed', `Reading ${what} ended after ${compressed} of its ${data.contentLength} bytes`, {
+    if (tap.bytes !== data.contentLength) {
+      throw new ManifestError('ManifestReadFailed', `Reading ${what} ended after ${tap.bytes} of its ${data.contentLength} bytes`, {
         retryable: true,
       });
     }
-    const actual = md5.digest('hex');
+    const actual = tap.digestHex();
     if (actual !== file.md5) {
       throw new ManifestError('InvalidManifestContent', `The MD5 of ${uri} is ${actual}, not ${file.md5} as manifest.json says`);
     }

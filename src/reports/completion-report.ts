@@ -17,7 +17,8 @@
  * engine to retry or turn into a FailureReason.
  */
 import { createHash } from 'node:crypto';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { createMd5Tap } from '../lib/md5-tap.js';
 import { parseBucketArn } from '../domain/arn.js';
 import type { JobReport } from '../domain/job-spec.js';
 import type { S3Port } from '../s3/s3-port.js';
@@ -100,15 +101,7 @@ export async function writeCompletionReport(
 
 /** Streams one part to S3 with its known length; returns the MD5 hex of what was sent. */
 async function uploadPart(s3: S3Port, bucket: string, key: string, part: ReportPart, status: TaskExecutionStatus): Promise<string> {
-  const hash = createHash('md5');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const tap = createMd5Tap();
   const source = part.open();
   pipeline(source, tap, () => {});
   try {
@@ -117,8 +110,8 @@ async function uploadPart(s3: S3Port, bucket: string, key: string, part: ReportP
     if (!source.destroyed) source.destroy();
     if (!tap.destroyed) tap.destroy();
   }
-  if (bytes !== part.length) {
-    throw new Error(`The ${status} report part streamed ${bytes} bytes, not the ${part.length} it announced`);
+  if (tap.bytes !== part.length) {
+    throw new Error(`The ${status} report part streamed ${tap.bytes} bytes, not the ${part.length} it announced`);
   }
-  return hash.digest('hex');
+  return tap.digestHex();
 }
