@@ -104,7 +104,7 @@ function engineFor(mode: 'http' | 'local'): WiredEngine {
     mode === 'http'
       ? { endpoint: server.url, accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION }
       : { endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, region: undefined };
-  return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger });
+  return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger, nodeId: `bench-${mode}` });
 }
 
 /** (b)/(c): CreateJob over S3 Control → first task done (the first key's new tag seen) → Complete. */

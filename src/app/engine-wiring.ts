@@ -3,7 +3,6 @@
  * account, or — when S3BATCH_STORAGE_ENDPOINT is set — that remote S3-compatible store over HTTP
  * with the configured credentials (the same code path either way: an S3Port).
  */
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { JobEvents } from '../domain/events.js';
@@ -20,7 +19,7 @@ export interface WiredEngine extends Engine {
   close(): Promise<void>;
 }
 
-export function wireEngine(deps: { config: Config; store: JobStore; events: JobEvents; objects: ObjectStore; logger: Logger; now?: () => number }): WiredEngine {
+export function wireEngine(deps: { config: Config; store: JobStore; events: JobEvents; objects: ObjectStore; logger: Logger; nodeId: string; now?: () => number }): WiredEngine {
   const { config } = deps;
   let remote: HttpS3Client | undefined;
   if (config.storage.endpoint !== undefined) {
@@ -42,8 +41,17 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
     store: deps.store,
     events: deps.events,
     s3For,
-    nodeId: `${hostname()}:${process.pid}`,
+    nodeId: deps.nodeId,
     logger: deps.logger,
+    chunkSize: config.engine.chunkSize,
+    limits: {
+      globalConcurrency: config.engine.concurrency,
+      perJobConcurrency: config.engine.jobConcurrency,
+      leaseMs: config.engine.leaseMs,
+    },
+    operations: {
+      copy: { multipartThreshold: config.engine.copyMultipartThresholdBytes, partSize: config.engine.copyPartSizeBytes },
+    },
     ...(deps.now ? { now: deps.now } : {}),
   });
   return {

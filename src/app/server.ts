@@ -18,6 +18,7 @@ import type { ObjectStore } from '../object-store/object-store.js';
 import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
 import { openSqliteJobStore } from '../store/sqlite/index.js';
+import { claimDataDir } from './data-dir.js';
 import { wireEngine } from './engine-wiring.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -46,7 +47,11 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') });
+  const dataDir = claimDataDir(config.dataDir, config.engine.nodeId);
+  const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') }).catch((err: unknown) => {
+    dataDir.release();
+    throw err;
+  });
   const events = createJobEvents((err, event) => logger.error({ err, event }, 'job event listener failed'));
   const metrics = createMetrics();
   const auth = createAuthenticator(config.accounts, config.region);
@@ -59,11 +64,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   }).catch(async (err: unknown) => {
     await store.close();
+    dataDir.release();
     throw err;
   });
   // Created here (started only once listening) so that the job service can add the engine's
   // in-flight task counts to what DescribeJob/ListJobs show.
-  const engine = wireEngine({ config, store, events, objects, logger, ...(options.now ? { now: options.now } : {}) });
+  const engine = wireEngine({ config, store, events, objects, logger, nodeId: dataDir.nodeId, ...(options.now ? { now: options.now } : {}) });
   const jobs = createJobService({ store, events, region: config.region, now: options.now, liveProgress: (jobId) => engine.liveProgress(jobId) });
 
   const server = createHttpServer({
@@ -107,6 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         });
         await store.close();
         await objects.close();
+        dataDir.release();
       })();
       return closing;
     },

@@ -33,6 +33,25 @@ export interface Config {
   readonly maxControlBodyBytes: number;
   /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
   readonly restoreDelayMs: number;
+  readonly engine: EngineConfig;
+}
+
+/** Tuning of the job engine on this node. */
+export interface EngineConfig {
+  /** Names this node's chunk leases; unset = an id kept in the data dir (`node-id`). */
+  readonly nodeId: string | undefined;
+  /** Tasks in flight on this node, all jobs together. */
+  readonly concurrency: number;
+  /** Tasks in flight for one job (at most `concurrency`). */
+  readonly jobConcurrency: number;
+  /** Manifest lines per chunk: the unit that is leased, committed and redone after a crash. */
+  readonly chunkSize: number;
+  /** How long a chunk lease lasts without renewal (renewed at half-life). */
+  readonly leaseMs: number;
+  /** S3PutObjectCopy: sources larger than this are copied part by part. */
+  readonly copyMultipartThresholdBytes: number;
+  /** S3PutObjectCopy: bytes per part of a multipart copy. */
+  readonly copyPartSizeBytes: number;
 }
 
 export const DEFAULT_CREDENTIALS = '123456789012:s3batch:s3batch-secret';
@@ -59,7 +78,17 @@ const FILE_KEYS = {
   logLevel: 'S3BATCH_LOG_LEVEL',
   maxControlBodyBytes: 'S3BATCH_MAX_CONTROL_BODY_BYTES',
   restoreDelayMs: 'S3BATCH_RESTORE_DELAY_MS',
+  nodeId: 'S3BATCH_NODE_ID',
+  concurrency: 'S3BATCH_CONCURRENCY',
+  jobConcurrency: 'S3BATCH_JOB_CONCURRENCY',
+  chunkSize: 'S3BATCH_CHUNK_SIZE',
+  leaseMs: 'S3BATCH_LEASE_MS',
+  copyMultipartThresholdBytes: 'S3BATCH_COPY_MULTIPART_THRESHOLD_BYTES',
+  copyPartSizeBytes: 'S3BATCH_COPY_PART_SIZE_BYTES',
 } as const;
+
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -87,6 +116,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`S3BATCH_LOG_LEVEL must be one of debug, info, warn, error (got "${logLevel}")`);
   }
   const region = get('region') ?? 'us-east-1';
+  const nodeId = get('nodeId');
+  if (nodeId !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(nodeId)) {
+    throw new ConfigError(`S3BATCH_NODE_ID must be 1-128 letters, digits or . _ : - (got "${nodeId}")`);
+  }
+  const concurrency = parseInteger(get('concurrency') ?? '64', 'S3BATCH_CONCURRENCY', 1, 10_000);
   if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError(`S3BATCH_REGION is not a region name: "${region}"`);
 
   return Object.freeze({
@@ -105,6 +139,16 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
     restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
+    engine: Object.freeze({
+      nodeId,
+      concurrency,
+      jobConcurrency: parseInteger(get('jobConcurrency') ?? String(concurrency), 'S3BATCH_JOB_CONCURRENCY', 1, concurrency),
+      chunkSize: parseInteger(get('chunkSize') ?? '1000', 'S3BATCH_CHUNK_SIZE', 1, 1_000_000),
+      leaseMs: parseInteger(get('leaseMs') ?? '10000', 'S3BATCH_LEASE_MS', 1000, 3600 * 1000),
+      // Above 5 GiB S3 refuses CopyObject; multipart copies of up to 5 TiB sources are s3batch's addition.
+      copyMultipartThresholdBytes: parseInteger(get('copyMultipartThresholdBytes') ?? String(5 * GIB), 'S3BATCH_COPY_MULTIPART_THRESHOLD_BYTES', 5 * MIB, 5 * GIB),
+      copyPartSizeBytes: parseInteger(get('copyPartSizeBytes') ?? String(512 * MIB), 'S3BATCH_COPY_PART_SIZE_BYTES', 5 * MIB, 5 * GIB),
+    }),
   });
 }
 

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
 import type { Job, LiveProgress } from '../domain/job.js';
+import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Tasks per chunk at preparation (default 1000). */
   readonly chunkSize?: number;
+  /** Tuning of the operations (copy's multipart threshold and part size). */
+  readonly operations?: OperationOptions;
 }
 
 export interface Engine {
@@ -52,6 +55,10 @@ export interface Engine {
 }
 
 const RUNNABLE = ['Ready', 'Active', 'Pausing', 'Paused'] as const;
+
+/** Reference §5.2: a job left unconfirmed in Suspended for more than 30 days fails. */
+export const SUSPENDED_EXPIRY_MS = 30 * 24 * 3600 * 1000;
+const EXPIRY_CHECK_MS = 60_000;
 const ENDING = ['Completing', 'Failing', 'Cancelling'] as const;
 
 export function createEngine(options: EngineOptions): Engine {
@@ -69,12 +76,13 @@ export function createEngine(options: EngineOptions): Engine {
     nodeId: options.nodeId,
     global: new Semaphore(globalConcurrency),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
-    // A restarted process has a new node id, so the chunks its previous life leased wait for their
-    // leases to expire: 10 s (renewed every 5 s) keeps that stall short after a crash.
+    // How long a dead node's chunks wait before another node takes them (a restarted node gives
+    // its own back at start). Renewed at half-life.
     leaseMs: options.limits?.leaseMs ?? 10_000,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,
+    operations: options.operations ?? {},
     ...(options.limits?.progressIntervalMs !== undefined ? { progressIntervalMs: options.limits.progressIntervalMs } : {}),
   };
   const runs = new Map<string, JobRun>();
@@ -82,6 +90,7 @@ export function createEngine(options: EngineOptions): Engine {
   let stopped = true;
   let ticking: Promise<void> | undefined;
   let again = false;
+  let recovering: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe: Array<() => void> = [];
 
@@ -106,6 +115,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function schedule(): Promise<void> {
+    await expireSuspended();
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], 16)) {
       track(job, () => prepareJob(ctx, job, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}));
     }
@@ -139,6 +149,27 @@ export function createEngine(options: EngineOptions): Engine {
       if (active) startRun(active);
     } else if (job.status === 'Active') {
       startRun(job);
+    }
+  }
+
+  let lastExpiryCheckMs = -Infinity;
+
+  /** Fails the jobs that waited for confirmation too long (checked once a minute). */
+  async function expireSuspended(): Promise<void> {
+    const now = ctx.now();
+    if (now - lastExpiryCheckMs < EXPIRY_CHECK_MS) return;
+    lastExpiryCheckMs = now;
+    for (const job of await ctx.store.findJobs(['Suspended'], 10_000)) {
+      if (job.suspendedMs === null || now - job.suspendedMs <= SUSPENDED_EXPIRY_MS) continue;
+      const failed = await moveJob(ctx, job, ['Suspended'], 'Failed', {
+        failureReasons: [
+          {
+            FailureCode: 'SuspendedJobExpired',
+            FailureReason: 'The job waited in Suspended for more than 30 days without being confirmed (UpdateJobStatus to Ready), so it failed',
+          },
+        ],
+      });
+      if (failed) dropChunksOf(failed);
     }
   }
 
@@ -189,12 +220,25 @@ export function createEngine(options: EngineOptions): Engine {
           wake();
         }),
       );
-      timer = setInterval(wake, pollMs);
-      timer.unref();
-      wake();
+      // What this node leased in its previous life (same node id) is given back before anything
+      // runs: a restart resumes at once instead of waiting for the old leases to expire.
+      recovering = ctx.store
+        .releaseLeasesOf(options.nodeId)
+        .then((released) => {
+          if (released > 0) ctx.logger.info({ released, nodeId: options.nodeId }, 'gave back the chunks this node held before its restart');
+        })
+        .catch((err: unknown) => ctx.logger.warn({ err }, 'could not give back the chunks this node held before its restart'))
+        .finally(() => {
+          recovering = undefined;
+          if (stopped) return;
+          timer = setInterval(wake, pollMs);
+          timer.unref();
+          wake();
+        });
     },
     async stop() {
       stopped = true;
+      await recovering;
       if (timer) clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();
       for (const run of runs.values()) run.stop();

@@ -10,7 +10,7 @@
 import { withLiveProgress, type Job, type JobProgress, type LiveProgress } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, type ChunkReader, type ManifestTask } from '../manifests/index.js';
-import { operationFor } from '../operations/registry.js';
+import { operationFor, type OperationOptions } from '../operations/registry.js';
 import type { TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
 import type { ClaimedChunk } from '../store/job-store.js';
@@ -30,6 +30,7 @@ export interface RunLimits {
   readonly wait: (ms: number) => Promise<void>;
   /** At most one throttled `job:progress` per job this often while tasks finish (default 1000 ms). */
   readonly progressIntervalMs?: number;
+  readonly operations: OperationOptions;
 }
 
 /** §5.5: once this many tasks ran, more than half of them failing fails the job. */
@@ -59,7 +60,7 @@ export class JobRun {
     private readonly limits: RunLimits,
   ) {
     this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
-    this.operation = operationFor(job.spec.Operation);
+    this.operation = operationFor(job.spec.Operation, limits.operations);
     this.done = this.run().finally(() => this.reader?.close());
   }
 

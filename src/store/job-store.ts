@@ -299,6 +299,13 @@ export interface JobStore {
   releaseChunk(jobId: string, index: number, token: string): Promise<boolean>;
 
   /**
+   * Gives back every chunk, of any job, leased to `owner`: a node that restarted under the same
+   * name holds none of its previous life's work, which would otherwise wait for the leases to
+   * expire. Returns how many chunks became pending.
+   */
+  releaseLeasesOf(owner: string): Promise<number>;
+
+  /**
    * Commits a chunk, in ONE transaction: checks that `token` holds its lease, marks it done,
    * stores its two report parts and adds `succeeded`/`failed` to the job's progress (getJob shows
    * it at once). LeaseLost when the token is not the holder's — nothing is counted. Completing

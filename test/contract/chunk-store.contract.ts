@@ -350,6 +350,31 @@ export function runChunkStoreContract(name: string, makeStore: () => Promise<Job
         expect((await progressOf(job.id)).succeededTasks).toBe(10);
       });
 
+      it('releaseLeasesOf gives back one owner’s leases in every job, and nothing else', async () => {
+        const j1 = await jobWithChunks(3);
+        const j2 = await jobWithChunks(2);
+        const [a0] = await store.claimChunks(j1.id, 'node-a', 1, LEASE, T0); // j1 #0 → a
+        const [b1] = await store.claimChunks(j1.id, 'node-b', 1, LEASE, T0); // j1 #1 → b
+        const [a2] = await store.claimChunks(j2.id, 'node-a', 1, LEASE, T0); // j2 #0 → a
+        const [done] = await store.claimChunks(j2.id, 'node-a', 1, LEASE, T0); // j2 #1 → a, then completed
+        if (!a0 || !b1 || !a2 || !done) throw new Error('claim');
+        await store.completeChunk(j2.id, done.index, done.token, outcomeFor(done.index, 10 + done.index, 0), T0 + 1);
+
+        expect(await store.releaseLeasesOf('node-a')).toBe(2);
+        expect(await store.chunkCounts(j1.id)).toMatchObject({ pending: 2, leased: 1, done: 0 });
+        expect(await store.chunkCounts(j2.id)).toMatchObject({ pending: 1, leased: 0, done: 1 });
+        // the old tokens hold nothing any more; b's lease is untouched
+        await expectStoreError(store.completeChunk(j1.id, a0.index, a0.token, outcomeFor(0, 10, 0), T0 + 2), 'LeaseLost');
+        expect((await store.renewLeases(j1.id, [{ index: b1.index, token: b1.token }], LEASE, T0 + 2)).lost).toEqual([]);
+        // released chunks are claimable at once, before any expiry, with their attempt counted
+        expect((await store.claimChunks(j1.id, 'node-a', 5, LEASE, T0 + 3)).map((c) => [c.index, c.attempt])).toEqual([
+          [0, 2],
+          [2, 1],
+        ]);
+        expect(await store.releaseLeasesOf('node-z')).toBe(0);
+        await expect(store.releaseLeasesOf('')).rejects.toThrow(RangeError);
+      });
+
       it('renews an expired lease nobody has claimed yet (the token still holds it)', async () => {
         const job = await jobWithChunks(1);
         const c = await claimOne(job.id, 'node-a', T0);

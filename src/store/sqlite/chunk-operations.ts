@@ -41,6 +41,7 @@ export type ChunkOperations = Pick<
   | 'claimChunks'
   | 'renewLeases'
   | 'releaseChunk'
+  | 'releaseLeasesOf'
   | 'completeChunk'
   | 'chunkCounts'
   | 'readReportParts'
@@ -336,6 +337,12 @@ export function createChunkOperations(
       run(() => {
         assertIndex('releaseChunk', index);
         return releaseTx.immediate(jobId, index, token);
+      }),
+
+    releaseLeasesOf: (owner) =>
+      run(() => {
+        if (owner === '') throw new RangeError('releaseLeasesOf: owner must not be empty');
+        return sql.releaseOwner.run(owner).changes;
       }),
 
     completeChunk: (jobId, index, token, outcome, nowMs) =>

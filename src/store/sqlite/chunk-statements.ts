@@ -68,6 +68,7 @@ export interface ChunkStatements {
     { lease_expires_ms: number }
   >;
   readonly release: Database.Statement<[jobId: string, index: number, token: string]>;
+  readonly releaseOwner: Database.Statement<[owner: string]>;
   readonly markDone: Database.Statement<
     [succeeded: number, failed: number, doneMs: number, jobId: string, index: number, token: string]
   >;
@@ -136,6 +137,10 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
     release: db.prepare(
       `UPDATE job_chunks SET state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_ms = NULL
        WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?`,
+    ),
+    releaseOwner: db.prepare(
+      `UPDATE job_chunks SET state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_ms = NULL
+       WHERE state = 'leased' AND lease_owner = ?`,
     ),
     markDone: db.prepare(
       `UPDATE job_chunks SET state = 'done', succeeded_tasks = ?, failed_tasks = ?, done_ms = ?

@@ -137,6 +137,14 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'leases by owner',
+    sql: `
+      -- releaseLeasesOf at a node's start: the few leased chunks of one owner, whatever the job.
+      CREATE INDEX job_chunks_owner ON job_chunks (lease_owner) WHERE state = 'leased';
+    `,
+  },
 ] satisfies Migration[]);
 
 const LEDGER_SQL = `
