@@ -159,6 +159,38 @@ describe('engine', () => {
     expect(reportRows(b, done, 'succeeded')).toHaveLength(250);
   });
 
+  it('a restarted node takes back the leases of its previous life at once, without waiting for them to expire', async () => {
+    const b = await openBench();
+    const job = await b.createJob({}, objects(b, 250));
+    await prepareJob(b.ctx, job, { chunkSize: 100 });
+    await b.store.transition(job.id, ['Ready'], 'Active', b.clock.now);
+    // the previous life of node-1 held two chunks for an hour; the clock never moves in this test
+    await b.store.claimChunks(job.id, 'node-1', 2, 3_600_000, b.clock.now);
+    startEngine(b, { nodeId: 'node-1' });
+    const done = await until(b, job.id, ['Complete']);
+    expect(done.progress).toMatchObject({ totalTasks: 250, succeededTasks: 250, failedTasks: 0 });
+    expect(reportRows(b, done, 'succeeded')).toHaveLength(250);
+  });
+
+  it('fails a job left in Suspended for more than 30 days, and drops its prepared chunks', async () => {
+    const b = await openBench();
+    const job = await b.createJob({ ConfirmationRequired: true }, objects(b, 5));
+    await prepareJob(b.ctx, job);
+    expect((await b.job(job.id)).status).toBe('Suspended');
+    const day = 24 * 3600 * 1000;
+    b.clock.now += 29 * day;
+    const engine = startEngine(b);
+    await new Promise((r) => setTimeout(r, 100)); // several scheduling rounds
+    expect((await b.job(job.id)).status).toBe('Suspended');
+    await engine.stop();
+    b.clock.now += day + 1;
+    startEngine(b);
+    const failed = await until(b, job.id, ['Failed']);
+    expect(failed.failureReasons).toEqual([{ FailureCode: 'SuspendedJobExpired', FailureReason: expect.stringContaining('30 days') as unknown }]);
+    expect(failed.terminationMs).toBe(b.clock.now);
+    await expect.poll(() => b.store.chunkCounts(job.id)).toMatchObject({ total: 0 });
+  });
+
   it('finalizes a job found Completing after a crash: report written, then Complete', async () => {
     const b = await openBench();
     const job = await b.createJob({}, objects(b, 3));
