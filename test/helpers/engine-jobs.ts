@@ -3,7 +3,14 @@
  * manifest go in over S3, the job over S3 Control, and the report is read back over S3.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateJobCommand, DescribeJobCommand, type JobDescriptor, type S3ControlClient } from '@aws-sdk/client-s3-control';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  type JobDescriptor,
+  type JobOperation,
+  type JobReport,
+  type S3ControlClient,
+} from '@aws-sdk/client-s3-control';
 import { bodyBytes } from '../object-store/helpers.js';
 import { jobInput } from './jobs.js';
 import { ACCOUNT_A } from './server.js';
@@ -69,5 +76,73 @@ export async function reportManifest(s3: S3Client, jobId: string): Promise<Repor
 export async function reportRows(s3: S3Client, jobId: string): Promise<string[]> {
   const rows: string[] = [];
   for (const r of (await reportManifest(s3, jobId)).Results) rows.push(...(await objectText(s3, 'reports', r.Key)).split('\n').filter(Boolean));
+  return rows;
+}
+
+/** Puts `lines` (one record each, `\n`-terminated) as manifests/<key>; returns the Location a job names. */
+export async function putCsvManifest(s3: S3Client, lines: readonly string[], key = 'm.csv'): Promise<{ ObjectArn: string; ETag: string }> {
+  const body = lines.map((l) => `${l}\n`).join('');
+  const { ETag } = await s3.send(new PutObjectCommand({ Bucket: 'manifests', Key: key, Body: body }));
+  return { ObjectArn: `arn:aws:s3:::manifests/${key}`, ETag: ETag! };
+}
+
+export interface CsvJobOptions {
+  /** Spec.Fields of the manifest; default Bucket, Key. */
+  readonly fields?: ReadonlyArray<'Bucket' | 'Key' | 'VersionId' | 'Ignore'>;
+  /** The job's Report; default an AllTasks report under reports/out. */
+  readonly report?: JobReport;
+  /** Anything else of the CreateJob input (applied last). */
+  readonly over?: Parameters<typeof jobInput>[0];
+}
+
+/** An AllTasks (or `scope`) report into reports/<prefix>. */
+export const reportTo = (prefix = 'out', scope: 'AllTasks' | 'FailedTasksOnly' = 'AllTasks'): JobReport => ({
+  Enabled: true,
+  Bucket: 'arn:aws:s3:::reports',
+  Prefix: prefix,
+  Format: 'Report_CSV_20180820',
+  ReportScope: scope,
+});
+
+/** Puts `lines` as manifests/m.csv and creates a job running `operation` over them; returns the job id. */
+export async function createCsvJob(
+  s3: S3Client,
+  control: S3ControlClient,
+  lines: readonly string[],
+  operation: JobOperation,
+  options: CsvJobOptions = {},
+): Promise<string> {
+  const Location = await putCsvManifest(s3, lines);
+  const { JobId } = await control.send(
+    new CreateJobCommand(
+      jobInput({
+        Operation: operation,
+        Manifest: { Spec: { Format: 'S3BatchOperations_CSV_20180820', Fields: [...(options.fields ?? ['Bucket', 'Key'])] }, Location },
+        Report: options.report ?? reportTo(),
+        ...options.over,
+      }),
+    ),
+  );
+  return JobId!;
+}
+
+/** Runs a CSV-manifest job to its end (Complete, Failed or Cancelled) and returns its descriptor. */
+export async function runCsvJob(
+  s3: S3Client,
+  control: S3ControlClient,
+  lines: readonly string[],
+  operation: JobOperation,
+  options: CsvJobOptions = {},
+): Promise<JobDescriptor & { JobId: string }> {
+  const jobId = await createCsvJob(s3, control, lines, operation, options);
+  const job = await until(control, jobId, ['Complete', 'Failed', 'Cancelled']);
+  return { ...job, JobId: jobId };
+}
+
+/** Every row of every result file of a report under reports/<prefix>. */
+export async function reportRowsAt(s3: S3Client, jobId: string, prefix: string): Promise<string[]> {
+  const manifest = JSON.parse(await objectText(s3, 'reports', `${prefix}/job-${jobId}/manifest.json`)) as ReportManifest;
+  const rows: string[] = [];
+  for (const r of manifest.Results) rows.push(...(await objectText(s3, 'reports', r.Key)).split('\n').filter(Boolean));
   return rows;
 }
