@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly now?: () => number;
   /** Run the job engine (default true); tests of the API alone turn it off so that jobs stay where they put them. */
   readonly engine?: boolean;
+  /** The embedded store's largest CopyObject source (tests lower S3's 5 GiB). */
+  readonly maxCopySourceBytes?: number;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -59,6 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     dataDir: config.dataDir,
     region: config.region,
     restoreDelayMs: config.restoreDelayMs,
+    ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
     onSweep: (removed) => {
       if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
     },

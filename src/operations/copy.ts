@@ -6,7 +6,9 @@
  * that adds a version, and the task still counts once (the chunk is counted once).
  *
  * Sources larger than `multipartThreshold` (default 5 GiB, CopyObject's limit in S3) are copied
- * with a multipart copy: HeadObject (the version is then pinned), CreateMultipartUpload with what
+ * with a multipart copy. With the default threshold the copy is tried first and only a store's
+ * "too large" refusal leads to the multipart path (one request per object otherwise); with a lower
+ * threshold a HeadObject decides. The multipart path: HeadObject (the version is then pinned), CreateMultipartUpload with what
  * CopyObject would have written (the source's metadata and tags when the directives keep them),
  * UploadPartCopy per range with x-amz-copy-source-if-match on the source's ETag, then
  * CompleteMultipartUpload. Any failure aborts the upload and surfaces the first error.
@@ -78,6 +80,18 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
   const threshold = options.multipartThreshold ?? COPY_OBJECT_LIMIT;
   return async (task, s3) => {
     const request: CopyObjectRequest = { ...template, source: taskRef(task), key: `${prefix}${task.key}` };
+    if (threshold >= COPY_OBJECT_LIMIT) {
+      // At S3's own limit one request does: CopyObject, and only a source the store refuses as
+      // too large costs a HeadObject and a multipart copy.
+      try {
+        await s3.copyObject(request);
+        return;
+      } catch (err) {
+        if (!isTooLargeForCopy(err)) throw err;
+      }
+      await multipartCopy(s3, request, await s3.headObject(request.source), options);
+      return;
+    }
     let head: ObjectHead;
     try {
       head = await s3.headObject(request.source);
@@ -96,6 +110,16 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
     }
     await multipartCopy(s3, request, head, options);
   };
+}
+
+/**
+ * S3 answers a CopyObject of a source over 5 GB with 400 InvalidRequest "The specified copy source
+ * is larger than the maximum allowable size for a copy source: 5368709120"; some S3-compatible
+ * stores say EntityTooLarge.
+ */
+function isTooLargeForCopy(err: unknown): boolean {
+  if (!(err instanceof S3PortError) || err.status !== 400) return false;
+  return err.code === 'EntityTooLarge' || (err.code === 'InvalidRequest' && /copy source is larger/i.test(err.message));
 }
 
 /** The part size for `size` bytes: the wanted size, at least 5 MiB, and large enough for 10,000 parts. */

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { buildXml, type XmlOutElement } from '../lib/xml.js';
+import { decodeHeaderValue, encodeHeaderValue } from '../lib/rfc2047.js';
 import type {
   CompletedPortPart,
   CopyObjectRequest,
@@ -98,9 +99,9 @@ function metadataHeaders(metadata: PortMetadata): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [field, name] of SYSTEM_HEADERS) {
     const value = metadata.system[field];
-    if (value !== undefined) headers[name] = value;
+    if (value !== undefined) headers[name] = encodeHeaderValue(value);
   }
-  for (const [name, value] of Object.entries(metadata.user)) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  for (const [name, value] of Object.entries(metadata.user)) headers[`x-amz-meta-${name.toLowerCase()}`] = encodeHeaderValue(value);
   return headers;
 }
 
@@ -167,11 +168,11 @@ export function metadataFromHeaders(headers: Readonly<Record<string, string | st
   const system: Record<string, string> = {};
   for (const [name, field] of HEADER_SYSTEM) {
     const value = headers[name];
-    if (typeof value === 'string') system[field] = value;
+    if (typeof value === 'string') system[field] = decodeHeaderValue(value);
   }
   const user: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-amz-meta-') && typeof value === 'string') user[name.slice('x-amz-meta-'.length)] = value;
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string') user[name.slice('x-amz-meta-'.length)] = decodeHeaderValue(value);
   }
   return { system, user };
 }

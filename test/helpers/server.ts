@@ -36,6 +36,8 @@ afterEach(async () => {
 export interface TestServerOptions {
   /** Run the job engine. Off by default: API tests drive job statuses themselves. */
   readonly engine?: boolean;
+  /** The embedded store's largest CopyObject source (S3's 5 GiB unless lowered). */
+  readonly maxCopySourceBytes?: number;
 }
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
@@ -49,7 +51,9 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     S3BATCH_CREDENTIALS: [ACCOUNT_A, ACCOUNT_B].map((a) => `${a.accountId}:${a.accessKeyId}:${a.secretAccessKey}`).join(','),
     ...env,
   });
-  const server = await startServer(config, { logger: createLogger('silent'), engine: options.engine ?? false });
+  const server = await startServer(config, { logger: createLogger('silent'), engine: options.engine ?? false,
+    ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
+  });
   running.add(server);
   const close = server.close.bind(server);
   return Object.assign(Object.create(server) as RunningServer, server, {

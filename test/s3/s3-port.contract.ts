@@ -21,6 +21,7 @@ import type { S3CopyObjectOperation } from '../../src/domain/job-spec.js';
 import type { ManifestTask } from '../../src/manifests/index.js';
 import { copy } from '../../src/operations/copy.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 
 export interface PortFixture {
   readonly port: S3Port;
@@ -225,6 +226,55 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         const small = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/small' }));
         expect(small.ETag).toMatch(/^"[0-9a-f]{32}"$/);
         expect(await tagsOf(f, bucket, 'out/small')).toEqual([]);
+      });
+
+      it('carries non-ASCII metadata (REPLACE, then COPY of a multipart source) as S3 does: RFC 2047 on the wire, the text itself stored', async () => {
+        const { f, bucket } = await bucketWith(['small']);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 4) }));
+        const text = 'café ☕ 東京 =?';
+        const replace = op(bucket, { NewObjectMetadata: { ContentDisposition: `attachment; filename="${text}"`, UserMetadata: { note: text } } });
+        await copy(replace, SMALL)(copyTask(bucket, 'small'), f.port);
+        const small = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/small' }));
+        expect(decodeHeaderValue(small.Metadata?.note ?? '')).toBe(text);
+        expect(small.Metadata?.note).toMatch(/^=\?UTF-8\?B\?/);
+        expect(decodeHeaderValue(small.ContentDisposition ?? '')).toBe(`attachment; filename="${text}"`);
+        // a multipart copy reads the metadata back (HeadObject) and writes it again: still the same text
+        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port);
+        await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, 'out/big'), f.port);
+        const again = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'again/out/big' }));
+        expect(again.ETag).toMatch(/-3"$/);
+        expect(decodeHeaderValue(again.Metadata?.note ?? '')).toBe(text);
+      });
+
+      it('at the default threshold: one CopyObject per object, and a multipart copy only when the store refuses the source as too large', async () => {
+        // The fixtures' embedded store refuses CopyObject sources over 6 MiB (S3 does over 5 GiB).
+        const { f, bucket } = await bucketWith(['small']);
+        const body = bigBody(BIG, 3);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, Metadata: { origin: 'camera 2' } }));
+        const calls: string[] = [];
+        const counting = new Proxy(f.port, {
+          get: (target, prop, receiver) => {
+            const value = Reflect.get(target, prop, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              calls.push(String(prop));
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+        const defaults = { partSize: 5 * MiB };
+        await copy(op(bucket), defaults)(copyTask(bucket, 'small'), counting);
+        expect(calls).toEqual(['copyObject']);
+        calls.length = 0;
+        await copy(op(bucket), defaults)(copyTask(bucket, 'big'), counting);
+        expect(calls.slice(0, 3)).toEqual(['copyObject', 'headObject', 'getObjectTagging']);
+        expect(calls.filter((c) => c === 'uploadPartCopy')).toHaveLength(3);
+        expect(md5(await bodyOf(f, bucket, 'out/big'))).toBe(md5(body));
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/big' }))).Metadata).toEqual({ origin: 'camera 2' });
+        // a copy refused for another reason is not retried as a multipart copy
+        calls.length = 0;
+        expect(await portError(copy(op(bucket), defaults)(copyTask(bucket, 'missing'), counting))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(calls).toEqual(['copyObject']);
       });
 
       it('a source overwritten mid-copy fails with PreconditionFailed and leaves no upload behind', async () => {

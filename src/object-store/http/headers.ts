@@ -16,6 +16,7 @@ import type {
   WriteAttributes,
 } from '../object-store.js';
 import { parseStorageClass, parseTaggingHeader } from '../validate.js';
+import { decodeHeaderValue, encodeHeaderValue } from '../../lib/rfc2047.js';
 import { header, httpDate, type S3Request } from './request.js';
 
 const SYSTEM_HEADERS: ReadonlyArray<[keyof SystemMetadata, string]> = [
@@ -41,12 +42,14 @@ export function metadataFromHeaders(r: S3Request): ObjectMetadata {
         .join(',');
       if (value === '') value = undefined;
     }
-    if (value !== undefined) system[field] = value;
+    // Answers encode what is not US-ASCII (RFC 2047), so requests may too: decoded, as for x-amz-meta-*.
+    if (value !== undefined) system[field] = decodeHeaderValue(value);
   }
   const user: Record<string, string> = {};
   for (const [name, value] of Object.entries(r.req.headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
-    user[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+    // S3 decodes RFC 2047 words before storing (and encodes non-ASCII values when answering).
+    user[name.slice('x-amz-meta-'.length)] = decodeHeaderValue(Array.isArray(value) ? value.join(',') : value);
   }
   return { system, user };
 }
@@ -152,11 +155,6 @@ export function checksumTypeHeader(r: S3Request): ChecksumType | undefined {
   return up;
 }
 
-/** A header value node can send: RFC 2047 for what latin-1 cannot carry (as S3 does for metadata). */
-function headerSafe(value: string): string {
-  if (/^[\x20-\x7e\x80-\xff\t]*$/.test(value)) return value;
-  return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
-}
 
 const RESPONSE_OVERRIDES: ReadonlyArray<[string, string]> = [
   ['response-content-type', 'Content-Type'],
@@ -192,12 +190,12 @@ export function writeObjectHeaders(
   res.setHeader('Last-Modified', new Date(info.lastModified).toUTCString());
   res.setHeader('ETag', info.etag);
   res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Type', headerSafe(info.metadata.system.contentType ?? 'binary/octet-stream'));
+  res.setHeader('Content-Type', encodeHeaderValue(info.metadata.system.contentType ?? 'binary/octet-stream'));
   for (const [field, name] of SYSTEM_OUT) {
     const v = info.metadata.system[field];
-    if (v !== undefined) res.setHeader(name, headerSafe(v));
+    if (v !== undefined) res.setHeader(name, encodeHeaderValue(v));
   }
-  for (const [name, value] of Object.entries(info.metadata.user)) res.setHeader(`x-amz-meta-${name}`, headerSafe(value));
+  for (const [name, value] of Object.entries(info.metadata.user)) res.setHeader(`x-amz-meta-${name}`, encodeHeaderValue(value));
   if (info.versionId !== undefined) res.setHeader('x-amz-version-id', info.versionId);
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
   if (info.tagCount > 0) res.setHeader('x-amz-tagging-count', String(info.tagCount));
@@ -217,7 +215,7 @@ export function writeObjectHeaders(
   res.setHeader('Content-Length', String(options.contentLength));
   for (const [param, name] of RESPONSE_OVERRIDES) {
     const v = r.query.get(param);
-    if (v !== undefined) res.setHeader(name, headerSafe(v));
+    if (v !== undefined) res.setHeader(name, encodeHeaderValue(v));
   }
 }
 

@@ -19,6 +19,8 @@ export interface Core {
   readonly blobs: BlobFiles;
   readonly region: string;
   readonly restoreDelayMs: number;
+  /** CopyObject refuses larger sources, as S3 does (UploadPartCopy has no such limit). */
+  readonly maxCopySourceBytes: number;
   /** Bucket rows by name; every write to a bucket row drops its entry (one process owns the DB). */
   readonly buckets: Map<string, BucketRow>;
   now(): number;

@@ -46,12 +46,15 @@ export interface LocalObjectStoreOptions {
   readonly region: string;
   /** How long a RestoreObject takes before the object can be read (default 5 s). */
   readonly restoreDelayMs?: number;
+  /** Largest CopyObject source (default 5 GiB, S3's limit; tests lower it). */
+  readonly maxCopySourceBytes?: number;
   readonly now?: () => number;
   /** Called once at open with what the start-up sweep removed. */
   readonly onSweep?: (removed: { temp: number; orphans: number }) => void;
 }
 
 export const DEFAULT_RESTORE_DELAY_MS = 5_000;
+export const MAX_COPY_SOURCE_BYTES = 5 * 1024 ** 3;
 
 export async function openLocalObjectStore(options: LocalObjectStoreOptions): Promise<ObjectStore> {
   mkdirSync(options.dataDir, { recursive: true });
@@ -76,6 +79,7 @@ export async function openLocalObjectStore(options: LocalObjectStoreOptions): Pr
       blobs,
       region: options.region,
       restoreDelayMs: options.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS,
+      maxCopySourceBytes: options.maxCopySourceBytes ?? MAX_COPY_SOURCE_BYTES,
       buckets: new Map(),
       now: options.now ?? Date.now,
     };

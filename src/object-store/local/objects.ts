@@ -321,6 +321,9 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
     }
   }
   checkCopySourceConditions(input.sourceConditions, src);
+  if (src.size > core.maxCopySourceBytes) {
+    throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${core.maxCopySourceBytes}`);
+  }
   const dest = ownedBucket(core, account, input.bucket);
   validateKey(input.key);
   const metadataDirective = input.metadataDirective ?? 'COPY';
