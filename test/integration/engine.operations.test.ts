@@ -272,6 +272,33 @@ describe('S3PutObjectCopy', () => {
     expect(await tagsOf(s3, 'data', 'photo.jpg')).toEqual({ src: '1', team: 'a' });
   });
 
+  it('REPLACE without a ContentType gives S3\'s default type; a copy onto itself needs a change (InvalidRequest, quoted message in the report), a StorageClass change in place works', async () => {
+    const { s3, control, lines } = await copySetup();
+    const replaced = await runCsvJob(s3, control, lines.slice(0, 1), {
+      S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::dest', MetadataDirective: 'REPLACE', NewObjectMetadata: { UserMetadata: { z: '2' } } },
+    });
+    expectProgress(replaced, 1, 1, 0);
+    expect(await s3.send(new HeadObjectCommand({ Bucket: 'dest', Key: 'photo.jpg' }))).toMatchObject({
+      ContentType: 'binary/octet-stream',
+      Metadata: { z: '2' },
+    });
+
+    const itself = await runCsvJob(s3, control, lines.slice(0, 1), { S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::data' } });
+    expectProgress(itself, 1, 0, 1);
+    expect(await reportRows(s3, itself.JobId)).toEqual([
+      'data,photo.jpg,,failed,400,InvalidRequest,"This copy request is illegal because it is trying to copy an object to itself without changing the object\'s metadata, storage class, website redirect location or encryption attributes."',
+    ]);
+
+    const inPlace = await runCsvJob(s3, control, lines.slice(0, 1), { S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::data', StorageClass: 'GLACIER_IR' } });
+    expectProgress(inPlace, 1, 1, 0);
+    expect(await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'photo.jpg' }))).toMatchObject({
+      StorageClass: 'GLACIER_IR',
+      ContentType: 'image/jpeg',
+      Metadata: { color: 'red' },
+    });
+    expect(await tagsOf(s3, 'data', 'photo.jpg')).toEqual({ src: '1', team: 'a' });
+  });
+
   it('copies the version the manifest names from a versioned source; an unknown version fails the task', async () => {
     const { s3, control } = await copySetup();
     await s3.send(new CreateBucketCommand({ Bucket: 'src-v' }));

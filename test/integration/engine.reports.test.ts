@@ -46,8 +46,8 @@ async function setup(): Promise<{ s3: S3Client; control: S3ControlClient }> {
   return { s3, control: controlClient(server) };
 }
 
-/** The manifest rows of the mixed job; see the golden files for what each one reports. */
-const MIXED = [
+/** Manifest rows whose tasks succeed: the report echoes each key as the manifest has it. */
+const SUCCEEDING = [
   'data,plain.txt',
   // a b+c/ü%.txt, URL-encoded as AWS wants (quote_plus): the report echoes it encoded.
   'data,a+b%2Bc/%C3%BC%25.txt',
@@ -56,10 +56,19 @@ const MIXED = [
   'data,"say ""hi"".txt"',
   'data,comma%2Cencoded.txt',
   'data,dir/%E6%97%A5%E6%9C%AC%E8%AA%9E%20%E2%9C%93.txt',
+];
+
+/** Manifest rows whose tasks fail. */
+const FAILING = [
+  // A header line is data to AWS (reference §5.8): bucket "Bucket", which does not exist.
+  'Bucket,Key',
   'data,no/such+key',
   'no-such-bucket,k',
   'not-yours,k',
 ];
+
+/** The mixed job: failures first and last, so that they share chunks with successes. */
+const MIXED = [FAILING[0]!, ...SUCCEEDING, ...FAILING.slice(1)];
 
 interface ReadReport {
   /** manifest.json with the placeholders. */
@@ -119,12 +128,12 @@ function expectGolden(dir: string, report: ReadReport): void {
 }
 
 describe('completion report (golden files, rows sorted)', () => {
-  it('AllTasks: a succeeded and a failed file (encoded, quoted and unicode keys; NoSuchKey, NoSuchBucket, AccessDenied) and manifest.json', async () => {
+  it('AllTasks: a succeeded and a failed file (encoded, quoted and unicode keys; a header line, NoSuchKey, NoSuchBucket, AccessDenied) and manifest.json', async () => {
     const { s3, control } = await setup();
     const createdAt = Date.now();
     const job = await runCsvJob(s3, control, MIXED, TAG, { report: reportTo('batch/reports', 'AllTasks') });
     expect(job.Status).toBe('Complete');
-    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 9, NumberOfTasksSucceeded: 6, NumberOfTasksFailed: 3 });
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 10, NumberOfTasksSucceeded: 6, NumberOfTasksFailed: 4 });
     const report = await readReport(s3, job.JobId, 'batch/reports', createdAt);
     expect(Object.keys(report.files).sort()).toEqual(['failed', 'succeeded']);
     expect(report.keys).toEqual(['manifest.json', 'manifest.json.md5', expect.stringMatching(/^results\/[0-9a-f]{40}\.csv$/), expect.stringMatching(/^results\//)]);
@@ -155,7 +164,7 @@ describe('completion report (golden files, rows sorted)', () => {
   it('FailedTasksOnly with no failures: manifest.json with an empty Results list, and no result file', async () => {
     const { s3, control } = await setup();
     const createdAt = Date.now();
-    const job = await runCsvJob(s3, control, MIXED.slice(0, 6), TAG, { report: reportTo('none-failed', 'FailedTasksOnly') });
+    const job = await runCsvJob(s3, control, SUCCEEDING, TAG, { report: reportTo('none-failed', 'FailedTasksOnly') });
     expect(job.Status).toBe('Complete');
     expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 6, NumberOfTasksSucceeded: 6, NumberOfTasksFailed: 0 });
     const report = await readReport(s3, job.JobId, 'none-failed', createdAt);
@@ -166,7 +175,7 @@ describe('completion report (golden files, rows sorted)', () => {
 
   it('AllTasks with no failures writes only the succeeded file', async () => {
     const { s3, control } = await setup();
-    const job = await runCsvJob(s3, control, MIXED.slice(0, 6), TAG, { report: reportTo('all-ok', 'AllTasks') });
+    const job = await runCsvJob(s3, control, SUCCEEDING, TAG, { report: reportTo('all-ok', 'AllTasks') });
     expect(job.ProgressSummary).toMatchObject({ NumberOfTasksSucceeded: 6, NumberOfTasksFailed: 0 });
     const report = await readReport(s3, job.JobId, 'all-ok', Date.now() - 60_000);
     expect(Object.keys(report.files)).toEqual(['succeeded']);
