@@ -5,7 +5,10 @@
  *   (b) an N-task tagging job, the engine reaching the same server over HTTP;
  *   (c) the same job through the in-process path.
  * Each is repeated and the medians are printed, with (b)/(a), CreateJob → first finished task for
- * the big and a 10-line manifest, and the server's peak RSS after each kind of phase.
+ * the big and a 10-line manifest, and the server's peak RSS after each kind of phase. While (b)
+ * and (c) run, this process calls DescribeJob on the running job, one call at a time, with the AWS
+ * SDK: its latency (p50/p99, against the same call on an idle server) says whether a job running
+ * flat out starves the API.
  *
  *   npm run bench                           20,000 tasks, 3 repetitions
  *   vite-node bench/engine.ts --quick       2,000 tasks, 1 repetition (what the test suite runs)
@@ -16,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DescribeJobCommand, ListJobsCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -51,6 +55,39 @@ function startChild(): { ready: Promise<Reply>; send(line: string): Promise<Repl
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+
+// The child's only account (bench/engine-child.ts).
+const ACCOUNT = '123456789012';
+
+/** DescribeJob latencies (ms) of the running job, one call every ~10 ms, until `until` settles. */
+async function describeLatencies(url: string, until: Promise<unknown>, idleJobId?: string): Promise<number[]> {
+  const client = new S3ControlClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
+    endpointProvider: () => ({ url: new URL(`${url}/`) }),
+  });
+  let done = false;
+  void until.finally(() => (done = true)).catch(() => undefined);
+  const latencies: number[] = [];
+  let jobId = idleJobId;
+  try {
+    while (!done) {
+      if (jobId === undefined) {
+        const listed = await client.send(new ListJobsCommand({ AccountId: ACCOUNT, JobStatuses: ['Active'] }));
+        jobId = listed.Jobs?.[0]?.JobId;
+      } else {
+        const t0 = performance.now();
+        await client.send(new DescribeJobCommand({ AccountId: ACCOUNT, JobId: jobId }));
+        latencies.push(performance.now() - t0);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    client.destroy();
+  }
+  return latencies;
+}
 const mb = (kb: number | string): number => Math.round(Number(kb) / 1024);
 
 export interface EngineBenchResult {
@@ -63,21 +100,29 @@ export interface EngineBenchResult {
   ratioHttpToLoop: number;
   firstTaskMs: { http: number; local: number; httpSmall: number; localSmall: number };
   peakRssMb: { afterSetup: number; afterLoop: number; afterHttp: number; afterLocal: number };
+  /** DescribeJob latency in ms: idle server, and while (b) / (c) run. */
+  describeMs: { idle: { p50: number; p99: number }; http: { p50: number; p99: number }; local: { p50: number; p99: number } };
 }
 
 async function main(): Promise<EngineBenchResult> {
   const child = startChild();
   try {
-    await child.ready;
+    const { url } = await child.ready;
     await child.send(`setup ${TASKS}`);
     const peak = async (): Promise<number> => mb((await child.send('rss')).maxRssKb!);
     const afterSetup = await peak();
     const loops: number[] = [];
     for (let i = 0; i < REPS; i++) loops.push(Number((await child.send(`loop ${TASKS}`)).tasksPerSec));
     const afterLoop = await peak();
+    const latencies = { http: [] as number[], local: [] as number[] };
     const jobs = async (mode: 'http' | 'local', n: number): Promise<Reply[]> => {
       const out: Reply[] = [];
-      for (let i = 0; i < REPS; i++) out.push(await child.send(`job ${mode} ${n}`));
+      for (let i = 0; i < REPS; i++) {
+        const running = child.send(`job ${mode} ${n}`);
+        const probed = n === TASKS ? describeLatencies(String(url), running) : Promise.resolve([]);
+        out.push(await running);
+        latencies[mode].push(...(await probed));
+      }
       return out;
     };
     const http = await jobs('http', TASKS);
@@ -86,6 +131,8 @@ async function main(): Promise<EngineBenchResult> {
     const local = await jobs('local', TASKS);
     const localSmall = await jobs('local', 10);
     const afterLocal = await peak();
+    const idle = await idleLatencies(String(url));
+    const stats = (xs: number[]): { p50: number; p99: number } => ({ p50: percentile(xs, 0.5), p99: percentile(xs, 0.99) });
     const rate = (rs: Reply[]): number => median(rs.map((r) => Number(r.tasksPerSec)));
     const first = (rs: Reply[]): number => median(rs.map((r) => Number(r.firstTaskMs)));
     const loopRate = median(loops);
@@ -99,9 +146,31 @@ async function main(): Promise<EngineBenchResult> {
       ratioHttpToLoop: rate(http) / loopRate,
       firstTaskMs: { http: first(http), local: first(local), httpSmall: first(httpSmall), localSmall: first(localSmall) },
       peakRssMb: { afterSetup, afterLoop, afterHttp, afterLocal },
+      describeMs: { idle: stats(idle), http: stats(latencies.http), local: stats(latencies.local) },
     };
   } finally {
     child.kill();
+  }
+}
+
+/** The same DescribeJob, 200 times, on the idle server (the last job run, now Complete). */
+async function idleLatencies(url: string): Promise<number[]> {
+  const client = new S3ControlClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
+    endpointProvider: () => ({ url: new URL(`${url}/`) }),
+  });
+  try {
+    const jobId = (await client.send(new ListJobsCommand({ AccountId: ACCOUNT }))).Jobs?.[0]?.JobId;
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await client.send(new DescribeJobCommand({ AccountId: ACCOUNT, JobId: jobId }));
+      latencies.push(performance.now() - t0);
+    }
+    return latencies;
+  } finally {
+    client.destroy();
   }
 }
 
@@ -116,6 +185,9 @@ if (args.has('--json')) {
   console.log(`(b) job, engine → store over HTTP                     ${n(r.httpTasksPerSec)} tasks/s   (b)/(a) = ${r.ratioHttpToLoop.toFixed(2)}`);
   console.log(`(c) job, engine → store in-process                    ${n(r.localTasksPerSec)} tasks/s`);
   console.log(`CreateJob → first finished task: http ${ms(r.firstTaskMs.http)}, in-process ${ms(r.firstTaskMs.local)}; 10-line manifest: http ${ms(r.firstTaskMs.httpSmall)}, in-process ${ms(r.firstTaskMs.localSmall)}`);
+  const d = r.describeMs;
+  const pp = (x: { p50: number; p99: number }): string => `p50 ${ms(x.p50)} / p99 ${ms(x.p99)}`;
+  console.log(`DescribeJob while a job runs: during (b) ${pp(d.http)}, during (c) ${pp(d.local)}; idle ${pp(d.idle)}`);
   const p = r.peakRssMb;
   console.log(`server peak RSS: after setup ${p.afterSetup} MB, after (a) ${p.afterLoop} MB, after (b) ${p.afterHttp} MB, after (c) ${p.afterLocal} MB`);
 }

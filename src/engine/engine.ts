@@ -13,7 +13,7 @@ import type { JobStore } from '../store/job-store.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
-import { Semaphore } from './limiter.js';
+import { EventLoopYield, Semaphore } from './limiter.js';
 import { prepareJob } from './preparer.js';
 
 export interface EngineLimits {
@@ -75,6 +75,7 @@ export function createEngine(options: EngineOptions): Engine {
   const limits: RunLimits = {
     nodeId: options.nodeId,
     global: new Semaphore(globalConcurrency),
+    fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
     // How long a dead node's chunks wait before another node takes them (a restarted node gives
     // its own back at start). Renewed at half-life.

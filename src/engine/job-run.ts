@@ -16,12 +16,14 @@ import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/in
 import type { ClaimedChunk } from '../store/job-store.js';
 import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
-import { AdaptiveLimit, Semaphore } from './limiter.js';
+import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
 import { classifyFailure, withRetries } from './retry.js';
 
 export interface RunLimits {
   readonly nodeId: string;
   readonly global: Semaphore;
+  /** Shared by every run of the engine: lets API requests in between in-process tasks. */
+  readonly fairness: EventLoopYield;
   readonly perJobConcurrency: number;
   readonly leaseMs: number;
   readonly chunkClaimBatch: number;
@@ -195,6 +197,7 @@ export class JobRun {
     await this.limit.semaphore.acquire();
     await this.limits.global.acquire();
     try {
+      await this.limits.fairness.maybeYield();
       if (!this.mayStart(chunk)) return undefined;
       await withRetries(() => this.operation(task, this.ctx.s3For(this.job)), {
         sleep: this.ctx.sleep,

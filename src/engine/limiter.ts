@@ -66,3 +66,32 @@ export class AdaptiveLimit {
     this.semaphore.limit = this.semaphore.limit + 1;
   }
 }
+
+/**
+ * Keeps the event loop turning while tasks resolve without real I/O (the in-process store answers
+ * from synchronous SQLite calls, so a job's promise chains could run for a whole chunk before an
+ * incoming request is even read). A task calls `maybeYield()` before it starts: once `sliceMs` of
+ * uninterrupted work has passed, it waits for a setImmediate, i.e. until pending I/O — the API's
+ * requests — has been served. Measured with `npm run bench` (20,000 tasks, 2 CPUs): DescribeJob
+ * while an in-process job runs flat out went from p50 47.8 / p99 53.4 ms (about one chunk's run)
+ * to p50 6.4 / p99 14.7 ms; the job ran at 33,500 tasks/s before and 30,300 after (one run each).
+ */
+export class EventLoopYield {
+  private sliceStart = performance.now();
+  private waiting: Promise<void> | undefined;
+
+  constructor(private readonly sliceMs = 4) {}
+
+  maybeYield(): Promise<void> | undefined {
+    if (this.waiting) return this.waiting;
+    if (performance.now() - this.sliceStart < this.sliceMs) return undefined;
+    this.waiting = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.waiting = undefined;
+        this.sliceStart = performance.now();
+        resolve();
+      }),
+    );
+    return this.waiting;
+  }
+}
