@@ -9,6 +9,25 @@ function grantee(g: S3Grant['Grantee']): PortGrantee {
   return { type: 'CanonicalUser', id, ...(g?.DisplayName !== undefined ? { displayName: g.DisplayName } : {}) };
 }
 
+/** S3's message for an ACL it cannot take (MalformedACLError, 400). */
+export const MALFORMED_ACL_MESSAGE = 'The XML you provided was not well-formed or did not validate against our published schema';
+
+/**
+ * What makes S3 refuse these grants with MalformedACLError, or undefined when they are whole. The
+ * model leaves every member of S3Grant optional, but S3's AccessControlPolicy needs a Grantee with
+ * a type (xsi:type) and an identifier, and a Permission: a grant missing one of them must fail the
+ * task as S3 would, never be completed with a guess (a READ grant, an empty canonical id).
+ */
+export function malformedGrant(grants: readonly S3Grant[]): string | undefined {
+  for (const [i, g] of grants.entries()) {
+    if (g.Grantee === undefined) return `Grants[${i}] has no Grantee`;
+    if (g.Grantee.TypeIdentifier === undefined) return `Grants[${i}] has a Grantee without a TypeIdentifier`;
+    if (g.Grantee.Identifier === undefined || g.Grantee.Identifier === '') return `Grants[${i}] has a Grantee without an Identifier`;
+    if (g.Permission === undefined) return `Grants[${i}] has no Permission`;
+  }
+  return undefined;
+}
+
 export function portGrants(grants: readonly S3Grant[]): PortGrant[] {
   return grants.map((g) => ({ grantee: grantee(g.Grantee), permission: g.Permission ?? 'READ' }));
 }

@@ -163,6 +163,33 @@ describe('S3PutObjectAcl', () => {
     expect((await s3.send(new GetObjectAclCommand({ Bucket: 'data', Key: 'k' }))).Grants).toHaveLength(4);
   });
 
+  it('a grant without a Permission or a Grantee identifier is malformed: each task fails 400 MalformedACLError (as S3 answers such an ACL) and the ACL stays', async () => {
+    const { s3, control } = await setup();
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'k', Body: 'x' }));
+    const before = await s3.send(new GetObjectAclCommand({ Bucket: 'data', Key: 'k' }));
+    const owner = { ID: before.Owner!.ID! };
+    const malformed: JobOperation[] = [
+      // No Permission: S3 refuses the ACL; it must not become a READ grant to everyone.
+      { S3PutObjectAcl: { AccessControlPolicy: { AccessControlList: { Owner: owner, Grants: [{ Grantee: { TypeIdentifier: 'uri', Identifier: ALL_USERS } }] } } } },
+      // No Identifier: no grantee at all.
+      { S3PutObjectAcl: { AccessControlPolicy: { AccessControlList: { Owner: owner, Grants: [{ Grantee: { TypeIdentifier: 'id' }, Permission: 'READ' }] } } } },
+      // No grantee type (S3's xsi:type).
+      { S3PutObjectAcl: { AccessControlPolicy: { AccessControlList: { Owner: owner, Grants: [{ Grantee: { Identifier: owner.ID }, Permission: 'READ' }] } } } },
+      // No Grantee.
+      { S3PutObjectAcl: { AccessControlPolicy: { AccessControlList: { Owner: owner, Grants: [{ Permission: 'READ' }] } } } },
+    ];
+    for (const operation of malformed) {
+      const job = await runCsvJob(s3, control, ['data,k'], operation);
+      expectProgress(job, 1, 0, 1);
+      expect(await reportRows(s3, job.JobId), JSON.stringify(operation)).toEqual([expect.stringMatching(/^data,k,,failed,400,MalformedACLError,/)]);
+    }
+    expect((await s3.send(new GetObjectAclCommand({ Bucket: 'data', Key: 'k' }))).Grants).toEqual(before.Grants);
+    const first = await runCsvJob(s3, control, ['data,k'], malformed[0]!);
+    expect(await reportRows(s3, first.JobId)).toEqual([
+      'data,k,,failed,400,MalformedACLError,The XML you provided was not well-formed or did not validate against our published schema (Grants[0] has no Permission)',
+    ]);
+  });
+
   it('an AccessControlList with no grants leaves the object with none', async () => {
     const { s3, control } = await setup();
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'k', Body: 'x' }));
