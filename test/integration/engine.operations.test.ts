@@ -69,6 +69,12 @@ describe('S3PutObjectTagging', () => {
     expectProgress(cleared, 1, 1, 0);
     expect(await tagsOf(s3, 'data', 'plain')).toEqual({});
     expect(await tagsOf(s3, 'data', 'dir/ü ñ.txt')).toEqual({ project: 'blue', empty: '' });
+
+    // A tag S3 refuses (CreateJob cannot know it) fails each task with S3's answer; the tags stay.
+    const refused = await runCsvJob(s3, control, lines.slice(1, 2), { S3PutObjectTagging: { TagSet: [{ Key: 'aws:reserved', Value: 'x' }] } });
+    expectProgress(refused, 1, 0, 1);
+    expect(await reportRows(s3, refused.JobId)).toEqual([`${lines[1]},,failed,400,InvalidTag,Your TagKey cannot be prefixed with aws:`]);
+    expect(await tagsOf(s3, 'data', 'dir/ü ñ.txt')).toEqual({ project: 'blue', empty: '' });
   });
 
   it('tags exactly the version the manifest names in a versioned bucket', async () => {

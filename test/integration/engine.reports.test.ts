@@ -173,6 +173,24 @@ describe('completion report (golden files, rows sorted)', () => {
     expectGolden('failed-tasks-only-no-failures', report);
   });
 
+  it('without a Prefix the report lives at job-<id>/ (as in the AWS docs example); a Prefix with a trailing slash gives no empty path segment', async () => {
+    const { s3, control } = await setup();
+    const bare = await runCsvJob(s3, control, ['data,plain.txt'], TAG, {
+      report: { Enabled: true, Bucket: 'arn:aws:s3:::reports', Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' },
+    });
+    const manifest = JSON.parse(await objectText(s3, 'reports', `job-${bare.JobId}/manifest.json`)) as ReportManifest;
+    expect(manifest.Results.map((r) => r.Key)).toEqual([expect.stringMatching(new RegExp(`^job-${bare.JobId}/results/[0-9a-f]{40}\\.csv$`))]);
+    expect(await objectText(s3, 'reports', manifest.Results[0]!.Key)).toBe('data,plain.txt,,succeeded,200,,Successful\n');
+
+    const slashed = await runCsvJob(s3, control, ['data,plain.txt'], TAG, { report: reportTo('with-slash/', 'AllTasks') });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: 'with-slash' }));
+    expect((listed.Contents ?? []).map((c) => c.Key!.replace(/[0-9a-f]{40}/, '<RESULT-NAME>')).sort()).toEqual([
+      `with-slash/job-${slashed.JobId}/manifest.json`,
+      `with-slash/job-${slashed.JobId}/manifest.json.md5`,
+      `with-slash/job-${slashed.JobId}/results/<RESULT-NAME>.csv`,
+    ]);
+  });
+
   it('AllTasks with no failures writes only the succeeded file', async () => {
     const { s3, control } = await setup();
     const job = await runCsvJob(s3, control, SUCCEEDING, TAG, { report: reportTo('all-ok', 'AllTasks') });
