@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
+  CreateBucketCommand,
   GetObjectTaggingCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
@@ -20,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { s3Client } from '../object-store/helpers.js';
 import { createBuckets, putAll, reportRows, until } from '../helpers/engine-jobs.js';
 import { jobInput } from '../helpers/jobs.js';
-import { controlClient, startTestServer } from '../helpers/server.js';
+import { ACCOUNT_B, controlClient, startTestServer } from '../helpers/server.js';
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
 const FULL_SCHEMA = 'Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag, StorageClass';
@@ -44,13 +45,15 @@ interface InventoryOptions {
   readonly fileFormat?: string;
   /** Data file keys manifest.json lists but that are not uploaded. */
   readonly missing?: readonly number[];
+  /** Upload the data files as plain CSV (with their right MD5), not gzipped. */
+  readonly notGzipped?: boolean;
 }
 
 /** Uploads manifest.json and one gzipped data file per entry of `files`; returns the job's Manifest. */
 async function putInventory(s3: S3Client, files: readonly string[], options: InventoryOptions = {}) {
   const entries: Array<{ key: string; size: number; MD5checksum: string }> = [];
   for (const [i, text] of files.entries()) {
-    const gz = gzipSync(Buffer.from(text, 'utf8'));
+    const gz = options.notGzipped ? Buffer.from(text, 'utf8') : gzipSync(Buffer.from(text, 'utf8'));
     const key = `${PREFIX}/files/${md5(`file ${i}`)}.csv.gz`;
     if (!options.missing?.includes(i)) await s3.send(new PutObjectCommand({ Bucket: 'inventory', Key: key, Body: gz }));
     entries.push({ key, size: gz.length, MD5checksum: options.wrongMd5?.index === i ? options.wrongMd5.md5 : md5(gz) });
@@ -189,5 +192,25 @@ describe('S3 Inventory manifests end to end', () => {
     expect(orc.job.Status).toBe('Failed');
     expect(orc.job.FailureReasons?.[0]?.FailureCode).toBe('InvalidManifestContent');
     expect(orc.job.FailureReasons?.[0]?.FailureReason).toContain('fileFormat ORC');
+
+    const plain = await runInventoryJob(s3, control, await putInventory(s3, files, { notGzipped: true }));
+    expect(plain.job.Status).toBe('Failed');
+    expect(plain.job.FailureReasons?.[0]).toEqual({
+      FailureCode: 'InvalidManifestContent',
+      FailureReason: `s3://inventory/${PREFIX}/files/${md5('file 0')}.csv.gz is not a valid gzip file (Z_DATA_ERROR)`,
+    });
+  });
+
+  it('an inventory manifest.json in another account\'s bucket fails the job with AWS\'s "Reading the manifest is forbidden: AccessDenied"', async () => {
+    const server = await startTestServer({}, undefined, { engine: true });
+    const s3 = s3Client(server);
+    await createBuckets(s3, ['data', 'reports']);
+    const theirs = s3Client(server, ACCOUNT_B);
+    await theirs.send(new CreateBucketCommand({ Bucket: 'inventory' }));
+    const row = record('data', 'a', '1', '2024-01-01T00:00:00.000Z', md5('x'), 'STANDARD');
+    const manifest = await putInventory(theirs, [row], { schema: 'Bucket, Key, Size, LastModifiedDate, ETag, StorageClass' });
+    const { job } = await runInventoryJob(s3, controlClient(server), manifest);
+    expect(job.Status).toBe('Failed');
+    expect(job.FailureReasons).toEqual([{ FailureCode: 'ManifestAccessDenied', FailureReason: 'Reading the manifest is forbidden: AccessDenied' }]);
   });
 });
