@@ -56,9 +56,12 @@ export interface Engine {
 
 const RUNNABLE = ['Ready', 'Active', 'Pausing', 'Paused'] as const;
 
+const DAY_MS = 24 * 3600 * 1000;
 /** Reference §5.2: a job left unconfirmed in Suspended for more than 30 days fails. */
-export const SUSPENDED_EXPIRY_MS = 30 * 24 * 3600 * 1000;
-const EXPIRY_CHECK_MS = 60_000;
+export const SUSPENDED_EXPIRY_MS = 30 * DAY_MS;
+/** Reference §5.11: ended jobs are kept (DescribeJob, ListJobs) for 90 days, then deleted. */
+export const ENDED_JOB_RETENTION_MS = 90 * DAY_MS;
+const HOUSEKEEPING_MS = 60_000;
 const ENDING = ['Completing', 'Failing', 'Cancelling'] as const;
 
 export function createEngine(options: EngineOptions): Engine {
@@ -116,7 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function schedule(): Promise<void> {
-    await expireSuspended();
+    await housekeeping();
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], 16)) {
       track(job, () => prepareJob(ctx, job, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}));
     }
@@ -153,13 +156,18 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  let lastExpiryCheckMs = -Infinity;
+  let lastHousekeepingMs = -Infinity;
 
-  /** Fails the jobs that waited for confirmation too long (checked once a minute). */
-  async function expireSuspended(): Promise<void> {
+  /**
+   * Once a minute: fails the jobs that waited for confirmation too long, and deletes the jobs
+   * that ended more than 90 days ago (a batch per round, so that a backlog never blocks a tick).
+   */
+  async function housekeeping(): Promise<void> {
     const now = ctx.now();
-    if (now - lastExpiryCheckMs < EXPIRY_CHECK_MS) return;
-    lastExpiryCheckMs = now;
+    if (now - lastHousekeepingMs < HOUSEKEEPING_MS) return;
+    lastHousekeepingMs = now;
+    const deleted = await ctx.store.deleteJobsEndedBefore(now - ENDED_JOB_RETENTION_MS, 1000);
+    if (deleted > 0) ctx.logger.info({ deleted }, 'deleted jobs that ended more than 90 days ago');
     for (const job of await ctx.store.findJobs(['Suspended'], 10_000)) {
       if (job.suspendedMs === null || now - job.suspendedMs <= SUSPENDED_EXPIRY_MS) continue;
       const failed = await moveJob(ctx, job, ['Suspended'], 'Failed', {

@@ -213,6 +213,12 @@ export interface JobStore {
   findJobs(statuses: readonly JobStatus[], limit: number): Promise<Job[]>;
 
   /**
+   * Deletes up to `limit` jobs, of any account, that ended (Complete, Failed, Cancelled) before
+   * `cutoffMs`, with everything kept for them. Returns how many. AWS keeps ended jobs 90 days.
+   */
+  deleteJobsEndedBefore(cutoffMs: number, limit: number): Promise<number>;
+
+  /**
    * UpdateJobStatus, atomically: applies `decideStatusRequest` to the current status.
    * NotFound, or StatusConflict when the table refuses.
    */

@@ -316,6 +316,30 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
       });
     });
 
+    describe('deleteJobsEndedBefore', () => {
+      it('deletes ended jobs whose end is older than the cutoff, a batch at a time; nothing else', async () => {
+        for (const id of ['old-done', 'old-cancelled', 'new-failed', 'running', 'waiting']) await create({ id, nowMs: T0 });
+        const oldDone = await driveTo('old-done', 'Complete', T0);
+        await driveTo('old-cancelled', 'Cancelled', T0);
+        const newFailed = await driveTo('new-failed', 'Failed', T0 + 100_000);
+        await driveTo('running', 'Active', T0);
+        await store.addChunks('old-done', [{ index: 0, locator: { any: 'thing' }, taskCount: 1 }], { final: true });
+        const cutoff = newFailed.atMs - 1;
+        expect(oldDone.atMs).toBeLessThan(cutoff);
+
+        expect(await store.deleteJobsEndedBefore(cutoff, 1)).toBe(1);
+        expect(await store.deleteJobsEndedBefore(cutoff, 10)).toBe(1);
+        expect(await store.deleteJobsEndedBefore(cutoff, 10)).toBe(0);
+        expect((await listAll(ACCOUNT)).sort()).toEqual(['new-failed', 'running', 'waiting']);
+        expect(await store.getJob(ACCOUNT, 'old-done')).toBeUndefined();
+        expect(await store.chunkCounts('old-done').catch(() => ({ total: 0 }))).toMatchObject({ total: 0 });
+        // the cutoff is exclusive: a job that ended exactly then stays
+        expect(await store.deleteJobsEndedBefore(newFailed.atMs, 10)).toBe(0);
+        expect(await store.deleteJobsEndedBefore(newFailed.atMs + 1, 10)).toBe(1);
+        await expect(store.deleteJobsEndedBefore(0, -1)).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('listJobs', () => {
       it('lists newest first, ties broken by id descending, only the account’s jobs', async () => {
         for (const id of ['tie-b', 'tie-d', 'tie-a', 'tie-c']) await create({ id, nowMs: T0 + 1000 });

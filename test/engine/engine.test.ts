@@ -5,7 +5,7 @@ import { createEngine, type Engine, type EngineOptions } from '../../src/engine/
 import { prepareJob } from '../../src/engine/preparer.js';
 import { resultFileKey } from '../../src/reports/index.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
-import { openBench, type Bench } from './harness.js';
+import { ACCOUNT, openBench, type Bench } from './harness.js';
 
 const engines: Engine[] = [];
 function startEngine(b: Bench, over: Partial<EngineOptions> = {}): Engine {
@@ -189,6 +189,20 @@ describe('engine', () => {
     expect(failed.failureReasons).toEqual([{ FailureCode: 'SuspendedJobExpired', FailureReason: expect.stringContaining('30 days') as unknown }]);
     expect(failed.terminationMs).toBe(b.clock.now);
     await expect.poll(() => b.store.chunkCounts(job.id)).toMatchObject({ total: 0 });
+  });
+
+  it('deletes jobs 90 days after they ended, and only those', async () => {
+    const b = await openBench();
+    const day = 24 * 3600 * 1000;
+    const old = await b.createJob({}, objects(b, 2));
+    await b.store.transition(old.id, ['New'], 'Cancelled', b.clock.now);
+    b.clock.now += 10 * day;
+    const recent = await b.createJob({}, objects(b, 2, 'r'));
+    await b.store.transition(recent.id, ['New'], 'Failed', b.clock.now);
+    b.clock.now += 85 * day; // old ended 95 days ago, recent 85
+    startEngine(b);
+    await expect.poll(() => b.store.getJob(ACCOUNT, old.id)).toBeUndefined();
+    expect((await b.job(recent.id)).status).toBe('Failed');
   });
 
   it('finalizes a job found Completing after a crash: report written, then Complete', async () => {

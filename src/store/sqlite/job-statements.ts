@@ -37,6 +37,7 @@ export interface JobStatements {
   ];
   /** statuses (JSON array), limit: the engine's scan, across accounts */
   readonly findByStatus: Database.Statement<[statuses: string, limit: number], JobRow>;
+  readonly deleteEnded: Database.Statement<[cutoffMs: number, limit: number]>;
   readonly secret: Database.Statement<[name: string], Buffer>;
   readonly insertSecret: Database.Statement<[name: string, value: Buffer, createdMs: number]>;
 }
@@ -58,6 +59,10 @@ export function prepareJobStatements(db: Database.Database): JobStatements {
     byAccountAndId: db.prepare(`${select} WHERE account_id = ? AND id = ?`),
     findByStatus: db.prepare(
       `${select} WHERE status IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, created_ms ASC, id ASC LIMIT ?`,
+    ),
+    deleteEnded: db.prepare(
+      `DELETE FROM jobs WHERE id IN (
+         SELECT id FROM jobs WHERE status IN ('Complete', 'Failed', 'Cancelled') AND termination_ms < ? LIMIT ?)`,
     ),
     byAccountAndToken: db.prepare(`${select} WHERE account_id = ? AND client_request_token = ?`),
     insert: db.prepare(

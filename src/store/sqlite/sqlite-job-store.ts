@@ -253,6 +253,12 @@ function createSqliteJobStore(
         return sql.findByStatus.all(JSON.stringify(statuses), limit).map(rowToJob);
       }),
 
+    deleteJobsEndedBefore: (cutoffMs, limit) =>
+      run(() => {
+        if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`deleteJobsEndedBefore: limit must be a non-negative integer, got ${limit}`);
+        return sql.deleteEnded.run(cutoffMs, limit).changes;
+      }),
+
     requestStatus: (accountId, jobId, requested, reason, nowMs) =>
       run(() => requestStatusTx.immediate(accountId, jobId, requested, reason, nowMs)),
 
