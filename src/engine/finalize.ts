@@ -17,9 +17,10 @@ export async function finalizeJob(ctx: EngineContext, job: Job): Promise<Job | u
   const to = TERMINAL_OF[job.status];
   if (!to) return job;
   const reportFailure = await writeReport(ctx, job);
-  // A report that cannot be written fails the job: the user asked for it and would never get it.
+  // As on AWS (reference §3.1, JobReport), a report that cannot be written does not change how
+  // the job ends: the tasks ran and are counted. FailureReasons says why the report is missing.
   const failureReasons: JobFailure[] = reportFailure ? [...job.failureReasons, reportFailure] : [...job.failureReasons];
-  const done = await moveJob(ctx, job, [job.status], reportFailure ? 'Failed' : to, { failureReasons });
+  const done = await moveJob(ctx, job, [job.status], to, { failureReasons });
   if (done) await ctx.store.deleteChunks(job.id);
   return done;
 }
@@ -41,6 +42,9 @@ async function writeReport(ctx: EngineContext, job: Job): Promise<JobFailure | u
   } catch (err) {
     const failure = classifyFailure(err);
     ctx.logger.error({ jobId: job.id, err }, 'completion report could not be written');
-    return { FailureCode: 'ReportWriteFailed', FailureReason: `The completion report could not be written: ${failure.code} (${failure.message})`.slice(0, 256) };
+    return {
+      FailureCode: 'ReportWriteFailed',
+      FailureReason: `The job report could not be written to your report bucket: ${failure.code} (${failure.message})`.slice(0, 256),
+    };
   }
 }

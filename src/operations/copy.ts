@@ -16,7 +16,7 @@
 import { parseBucketArn } from '../domain/arn.js';
 import type { S3CopyObjectOperation, S3ObjectMetadata } from '../domain/job-spec.js';
 import { S3PortError, type CompletedPortPart, type CopyObjectRequest, type ObjectHead, type ObjectRef, type PortMetadata, type S3Port } from '../s3/s3-port.js';
-import { portAcl } from './acl.js';
+import { MALFORMED_ACL_MESSAGE, malformedGrant, portAcl } from './acl.js';
 import { taskRef, type TaskOperation } from './types.js';
 
 function metadata(m: S3ObjectMetadata): PortMetadata {
@@ -78,7 +78,10 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
   const template = copyTemplate(op);
   const prefix = op.TargetKeyPrefix ?? '';
   const threshold = options.multipartThreshold ?? COPY_OBJECT_LIMIT;
+  // Grants S3 would refuse fail each task (as S3 answers each CopyObject), not the job.
+  const badAcl = op.CannedAccessControlList === undefined && op.AccessControlGrants ? malformedGrant(op.AccessControlGrants) : undefined;
   return async (task, s3) => {
+    if (badAcl !== undefined) throw new S3PortError('MalformedACLError', 400, `${MALFORMED_ACL_MESSAGE} (${badAcl})`);
     const request: CopyObjectRequest = { ...template, source: taskRef(task), key: `${prefix}${task.key}` };
     if (threshold >= COPY_OBJECT_LIMIT) {
       // At S3's own limit one request does: CopyObject, and only a source the store refuses as

@@ -191,6 +191,21 @@ describe('engine', () => {
     await expect.poll(() => b.store.chunkCounts(job.id)).toMatchObject({ total: 0 });
   });
 
+  it('completes a job whose report cannot be written, saying why in FailureReasons (as AWS does)', async () => {
+    const b = await openBench();
+    const job = await b.createJob(
+      { Report: { Enabled: true, Bucket: 'arn:aws:s3:::no-such-bucket', Prefix: 'r', Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' } },
+      objects(b, 3),
+    );
+    startEngine(b);
+    const done = await until(b, job.id, ['Complete', 'Failed']);
+    expect(done.status).toBe('Complete');
+    expect(done.progress).toMatchObject({ totalTasks: 3, succeededTasks: 3 });
+    expect(done.failureReasons).toEqual([
+      { FailureCode: 'ReportWriteFailed', FailureReason: expect.stringMatching(/^The job report could not be written to your report bucket: NoSuchBucket/) as unknown },
+    ]);
+  });
+
   it('deletes jobs 90 days after they ended, and only those', async () => {
     const b = await openBench();
     const day = 24 * 3600 * 1000;

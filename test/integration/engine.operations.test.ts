@@ -343,14 +343,7 @@ describe('S3PutObjectCopy', () => {
     expect(await tagsOf(s3, 'data', 'photo.jpg')).toEqual({ src: '1', team: 'a' });
   });
 
-  // Skipped: BUG in src/operations/copy.ts (copyTemplate, `portAcl(op.CannedAccessControlList, op.AccessControlGrants)`):
-  // S3PutObjectCopy's AccessControlGrants are not checked, so a grant without Permission becomes a
-  // READ grant (acl.ts portGrants' `?? 'READ'`) and one without Identifier a CanonicalUser with an
-  // empty id; S3 answers such a CopyObject with 400 MalformedACLError. The fix: in copy()'s task
-  // function, throw S3PortError('MalformedACLError', 400, `${MALFORMED_ACL_MESSAGE} (${problem})`)
-  // when acl.ts malformedGrant(op.AccessControlGrants) names a problem (as put-acl.ts does).
-  // (Not thrown from copyTemplate: that runs in JobRun's constructor.) Unskip once fixed.
-  it.skip('AccessControlGrants with a grant without a Permission: each task fails 400 MalformedACLError, nothing is copied', async () => {
+  it('AccessControlGrants with a grant without a Permission: each task fails 400 MalformedACLError, nothing is copied', async () => {
     const { s3, control, lines } = await copySetup();
     const job = await runCsvJob(s3, control, lines.slice(0, 1), {
       S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::dest', AccessControlGrants: [{ Grantee: { TypeIdentifier: 'uri', Identifier: ALL_USERS } }] },
