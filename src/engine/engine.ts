@@ -127,15 +127,16 @@ export function createEngine(options: EngineOptions): Engine {
       if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
     }
     const jobs = await ctx.store.findJobs(RUNNABLE, 1000);
-    const contenders = jobs.filter((j) => j.status !== 'Pausing');
-    const top = contenders[0]?.priority;
+    // Priorities order the jobs of one account (reference §5.4): each account's highest run.
+    const tops = new Map<string, number>();
+    for (const j of jobs) if (j.status !== 'Pausing' && !tops.has(j.accountId)) tops.set(j.accountId, j.priority);
     for (const job of jobs) {
       if (stopped) return;
-      await place(job, top);
+      await place(job, tops.get(job.accountId));
     }
   }
 
-  /** Higher priorities run first; equal ones share the node (reference §5.4). */
+  /** Higher priorities of the account run first; equal ones share the node (reference §5.4). */
   async function place(job: Job, top: number | undefined): Promise<void> {
     const isTop = job.priority === top;
     if (job.status === 'Active' && !isTop) {
