@@ -35,6 +35,7 @@ import {
   type JobPlan,
   type Rig,
 } from '../helpers/lifecycle.js';
+import type { Gate } from '../helpers/fault-proxy.js';
 import { errorOf } from '../object-store/helpers.js';
 import { ACCOUNT_B } from '../helpers/server.js';
 
@@ -102,6 +103,28 @@ async function expectNothingRan(rig: Rig, jobId: string, name: string): Promise<
 async function heldRunning(rig: Rig, jobId: string, gate: { held: number; passed: number }, ran: number): Promise<void> {
   await waitFor(`${JOB_CONCURRENCY} tasks held`, () => gate.passed === ran && gate.held === JOB_CONCURRENCY);
   expect((await describe(rig.control, jobId)).Status).toBe('Active');
+}
+
+/**
+ * Job L (priority 10) runs with `lowRan` tasks let through and the next ones held; then job H
+ * (priority 50, `highRan` of its tasks let through) arrives and pushes L to Pausing.
+ */
+async function lowPushedAside(
+  rig: Rig,
+  low: { tasks: number; missingEvery?: number; ran: number },
+  high: { tasks: number; missingEvery?: number; ran?: number },
+): Promise<{ low: JobPlan; high: JobPlan; lowGate: Gate; highGate: Gate; lowId: string; highId: string }> {
+  const lowPlan = await planJob(rig, 'l', low.tasks, low.missingEvery);
+  const highPlan = await planJob(rig, 'h', high.tasks, high.missingEvery);
+  const lowGate = rig.gate(taskOf('l'));
+  const highGate = rig.gate(taskOf('h'));
+  lowGate.allow(low.ran);
+  const lowId = await createJob(rig, lowPlan, { priority: 10 });
+  await heldRunning(rig, lowId, lowGate, low.ran);
+  if (high.ran !== undefined) highGate.allow(high.ran);
+  const highId = await createJob(rig, highPlan, { priority: 50 });
+  await reach(rig, lowId, 'Pausing');
+  return { low: lowPlan, high: highPlan, lowGate, highGate, lowId, highId };
 }
 
 async function expectError(p: Promise<unknown>, name: string): Promise<void> {
@@ -222,15 +245,7 @@ group('cancel, in each status a job can be cancelled in', () => {
 
   it('Pausing (pushed aside by a higher-priority job): Cancelling, the rest of its claimed chunks never starts', async () => {
     const rig = await startRig();
-    const low = await planJob(rig, 'l', 100, 9);
-    const high = await planJob(rig, 'h', 20);
-    const lowGate = rig.gate(taskOf('l'));
-    const highGate = rig.gate(taskOf('h'));
-    lowGate.allow(5);
-    const lowId = await createJob(rig, low, { priority: 10 });
-    await heldRunning(rig, lowId, lowGate, 5);
-    const highId = await createJob(rig, high, { priority: 50 });
-    await reach(rig, lowId, 'Pausing');
+    const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 100, missingEvery: 9, ran: 5 }, { tasks: 20 });
 
     expect(await cancel(rig, lowId, 'make room')).toMatchObject({ Status: 'Cancelling' });
     const mark = rig.proxy.log.length;
@@ -249,15 +264,7 @@ group('cancel, in each status a job can be cancelled in', () => {
 
   it('Paused: cancelled without running again; it stays Cancelled when the higher-priority job ends', async () => {
     const rig = await startRig();
-    const low = await planJob(rig, 'l', 100, 9);
-    const high = await planJob(rig, 'h', 20);
-    const lowGate = rig.gate(taskOf('l'));
-    const highGate = rig.gate(taskOf('h'));
-    lowGate.allow(5);
-    const lowId = await createJob(rig, low, { priority: 10 });
-    await heldRunning(rig, lowId, lowGate, 5);
-    const highId = await createJob(rig, high, { priority: 50 });
-    await reach(rig, lowId, 'Pausing');
+    const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 100, missingEvery: 9, ran: 5 }, { tasks: 20 });
     lowGate.open();
     const paused = await reach(rig, lowId, 'Paused');
     expect(await listed(rig, 'Paused')).toEqual([lowId]);
@@ -307,16 +314,7 @@ group('cancel, in each status a job can be cancelled in', () => {
 group('priorities', () => {
   it('a higher-priority job pauses the running one, completes first; the lower one resumes and completes with exact counts', async () => {
     const rig = await startRig();
-    const low = await planJob(rig, 'l', 100, 20);
-    const high = await planJob(rig, 'h', 30, 10);
-    const lowGate = rig.gate(taskOf('l'));
-    const highGate = rig.gate(taskOf('h'));
-    lowGate.allow(10);
-    const lowId = await createJob(rig, low, { priority: 10 });
-    await heldRunning(rig, lowId, lowGate, 10);
-
-    const highId = await createJob(rig, high, { priority: 50 });
-    await reach(rig, lowId, 'Pausing');
+    const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 100, missingEvery: 20, ran: 10 }, { tasks: 30, missingEvery: 10 });
     await reach(rig, highId, 'Active');
     // L finishes the chunks it holds, then is Paused while H runs.
     lowGate.open();
@@ -347,16 +345,7 @@ group('priorities', () => {
 
   it('the paused job resumes when the higher-priority job that pushed it aside is cancelled, and completes exactly', async () => {
     const rig = await startRig();
-    const low = await planJob(rig, 'l', 60, 12);
-    const high = await planJob(rig, 'h', 60);
-    const lowGate = rig.gate(taskOf('l'));
-    const highGate = rig.gate(taskOf('h'));
-    lowGate.allow(5);
-    const lowId = await createJob(rig, low, { priority: 10 });
-    await heldRunning(rig, lowId, lowGate, 5);
-    highGate.allow(3);
-    const highId = await createJob(rig, high, { priority: 50 });
-    await reach(rig, lowId, 'Pausing');
+    const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 60, missingEvery: 12, ran: 5 }, { tasks: 60, ran: 3 });
     lowGate.open();
     await reach(rig, lowId, 'Paused');
     await heldRunning(rig, highId, highGate, 3);
@@ -395,15 +384,7 @@ group('priorities', () => {
 
   it('UpdateJobPriority raising the paused job above the running one swaps them', async () => {
     const rig = await startRig();
-    const low = await planJob(rig, 'l', 60, 15);
-    const high = await planJob(rig, 'h', 60, 15);
-    const lowGate = rig.gate(taskOf('l'));
-    const highGate = rig.gate(taskOf('h'));
-    lowGate.allow(5);
-    const lowId = await createJob(rig, low, { priority: 10 });
-    await heldRunning(rig, lowId, lowGate, 5);
-    const highId = await createJob(rig, high, { priority: 50 });
-    await reach(rig, lowId, 'Pausing');
+    const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 60, missingEvery: 15, ran: 5 }, { tasks: 60, missingEvery: 15 });
     lowGate.open();
     await reach(rig, lowId, 'Paused');
     lowGate.close();
