@@ -186,7 +186,8 @@ if (args.has('--json')) {
   console.log(`(c) job, engine → store in-process                    ${n(r.localTasksPerSec)} tasks/s`);
   console.log(`CreateJob → first finished task: http ${ms(r.firstTaskMs.http)}, in-process ${ms(r.firstTaskMs.local)}; 10-line manifest: http ${ms(r.firstTaskMs.httpSmall)}, in-process ${ms(r.firstTaskMs.localSmall)}`);
   const d = r.describeMs;
-  const pp = (x: { p50: number; p99: number }): string => `p50 ${ms(x.p50)} / p99 ${ms(x.p99)}`;
+  // A quick run's in-process job may end before the first sample: say so rather than print NaN.
+  const pp = (x: { p50: number; p99: number }): string => (Number.isNaN(x.p50) ? 'no sample (the job ended first)' : `p50 ${ms(x.p50)} / p99 ${ms(x.p99)}`);
   console.log(`DescribeJob while a job runs: during (b) ${pp(d.http)}, during (c) ${pp(d.local)}; idle ${pp(d.idle)}`);
   const p = r.peakRssMb;
   console.log(`server peak RSS: after setup ${p.afterSetup} MB, after (a) ${p.afterLoop} MB, after (b) ${p.afterHttp} MB, after (c) ${p.afterLocal} MB`);
