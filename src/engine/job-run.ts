@@ -208,7 +208,7 @@ export class JobRun {
       return { status: 'succeeded', httpStatus: 200, message: SUCCESS_MESSAGE };
     } catch (err) {
       const f = classifyFailure(err);
-      return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.message };
+      return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.resultMessage };
     } finally {
       this.limits.global.release();
       this.limit.semaphore.release();

@@ -19,6 +19,8 @@ export interface ClassifiedFailure {
   /** HTTP status; 0 when no answer arrived. */
   readonly status: number;
   readonly message: string;
+  /** What a completion report's ResultMessage shows: the store's message alone. */
+  readonly resultMessage: string;
 }
 
 const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'RequestLimitExceeded']);
@@ -26,7 +28,7 @@ const TRANSIENT = new Set(['InternalError', 'ServiceUnavailable', 'RequestTimeou
 
 export function classifyFailure(err: unknown): ClassifiedFailure {
   if (err instanceof S3PortError) {
-    const base = { code: err.code, status: err.status, message: err.message };
+    const base = { code: err.code, status: err.status, message: err.message, resultMessage: err.storeMessage };
     if (THROTTLING.has(err.code) || err.status === 429) return { kind: 'throttled', ...base };
     if (TRANSIENT.has(err.code) || err.status === 0 || err.status >= 500) return { kind: 'transient', ...base };
     return { kind: 'permanent', ...base };
@@ -34,7 +36,7 @@ export function classifyFailure(err: unknown): ClassifiedFailure {
   // Not an S3 answer (a socket error surfacing raw, a bug): no status arrived, so try again.
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'transient', code: typeof code === 'string' ? code : 'NetworkError', status: 0, message };
+  return { kind: 'transient', code: typeof code === 'string' ? code : 'NetworkError', status: 0, message, resultMessage: message };
 }
 
 export interface BackoffPolicy {

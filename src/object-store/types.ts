@@ -57,6 +57,29 @@ export interface SystemMetadata {
   readonly websiteRedirectLocation?: string;
 }
 
+export type SseAlgorithm = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+
+/**
+ * An object's server-side encryption, as S3 keeps and answers it. Nothing is encrypted here (the
+ * store keeps plain blobs): this is the setting S3 would apply and report. A write may ask for
+ * `bucketKeyEnabled` alone (the algorithm left to the default), hence the optional algorithm in
+ * what a request asks; what an object has always names its algorithm.
+ */
+export interface ServerSideEncryption {
+  readonly algorithm: SseAlgorithm;
+  /** As the request gave it (there is no KMS to resolve an alias or key id into an ARN). */
+  readonly kmsKeyId?: string;
+  /** Only ever true (an object without an S3 Bucket Key has no flag). */
+  readonly bucketKeyEnabled?: boolean;
+}
+
+/** The encryption a write asks for (x-amz-server-side-encryption*); absent = the default (SSE-S3). */
+export interface EncryptionRequest {
+  readonly algorithm?: SseAlgorithm;
+  readonly kmsKeyId?: string;
+  readonly bucketKeyEnabled?: boolean;
+}
+
 export interface ObjectMetadata {
   readonly system: SystemMetadata;
   /** `x-amz-meta-*`, names lower-case and without the prefix. */
@@ -105,6 +128,7 @@ export interface ObjectInfo {
   readonly lock: ObjectLock;
   /** The owning account. */
   readonly owner: string;
+  readonly encryption: ServerSideEncryption;
 }
 
 export interface BucketInfo {
@@ -164,6 +188,7 @@ export interface WriteAttributes {
   readonly acl?: AclInput;
   readonly storageClass?: StorageClass;
   readonly lock?: ObjectLock;
+  readonly encryption?: EncryptionRequest;
 }
 
 export interface PutObjectInput extends WriteAttributes {
@@ -179,6 +204,7 @@ export interface PutObjectResult {
   readonly versionId?: string;
   readonly size: number;
   readonly checksum?: Checksum;
+  readonly encryption: ServerSideEncryption;
 }
 
 export interface ByteRange {
@@ -240,6 +266,11 @@ export interface CopyObjectInput extends WriteAttributes {
   readonly sourceConditions?: Conditions;
   /** Asks for this checksum on the copy (x-amz-checksum-algorithm). */
   readonly checksumAlgorithm?: ChecksumAlgorithm;
+  /**
+   * x-amz-website-redirect-location of the copy, whatever the directive. S3 never copies the
+   * source's ("unique to each object"); absent, a REPLACE takes `metadata`'s, a COPY has none.
+   */
+  readonly websiteRedirectLocation?: string;
 }
 
 export interface CopyObjectResult {
@@ -248,6 +279,8 @@ export interface CopyObjectResult {
   readonly versionId?: string;
   readonly sourceVersionId?: string;
   readonly checksum?: Checksum;
+  /** The copy's: from the request, else the default — never the source's. */
+  readonly encryption: ServerSideEncryption;
 }
 
 export interface ListObjectsOptions {
@@ -319,6 +352,8 @@ export interface PartResult {
   readonly etag: string;
   readonly checksum?: Checksum;
   readonly lastModified: number;
+  /** The upload's (S3 answers it on every part). */
+  readonly encryption: ServerSideEncryption;
 }
 
 export interface UploadPartCopyInput {
@@ -356,6 +391,7 @@ export interface UploadInfo {
   readonly owner: string;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
+  readonly encryption: ServerSideEncryption;
 }
 
 export interface PartInfo {

@@ -12,10 +12,38 @@
  * CopyObject would have written (the source's metadata and tags when the directives keep them),
  * UploadPartCopy per range with x-amz-copy-source-if-match on the source's ETag, then
  * CompleteMultipartUpload. Any failure aborts the upload and surfaces the first error.
+ *
+ * Encryption, redirect and Requester Pays (the headers go out exactly when the job asks, so that a
+ * bucket policy or a store deciding encryption itself sees nothing it did not expect):
+ * - NewObjectMetadata.SSEAlgorithm `KMS` → `x-amz-server-side-encryption: aws:kms`, `AES256` →
+ *   `AES256`. It is sent whatever the metadata directive: S3's CopyObject applies its SSE headers
+ *   under COPY and REPLACE alike (encryption is not metadata the directive copies), and a copy
+ *   never inherits the source's encryption — what is not asked for is the destination's default.
+ *   A NewObjectMetadata that holds nothing but SSEAlgorithm therefore does not imply REPLACE:
+ *   REPLACE would only wipe the source's metadata, which such a job does not ask for.
+ * - SSEAwsKmsKeyId without SSEAlgorithm implies `aws:kms`: S3 accepts a key id only with
+ *   `aws:kms`, and a KMS key is the only thing the field can mean (reference §3.1 lists it as a
+ *   member of its own, next to BucketKeyEnabled). With SSEAlgorithm AES256 both are sent, and the
+ *   store answers each task as S3 does (400 InvalidArgument).
+ * - BucketKeyEnabled → `x-amz-server-side-encryption-bucket-key-enabled`, as given. Without any
+ *   algorithm it is still sent: the destination bucket's default encryption decides (one that
+ *   defaults to SSE-KMS takes it; an SSE-S3 default, like the embedded store's, refuses it).
+ * - RedirectLocation → `x-amz-website-redirect-location`, whatever the directive (S3 never copies
+ *   the source's redirect: the copy has this one or none — the multipart path drops the source's).
+ * - RequesterPays true → `x-amz-request-payer: requester` on every request of the task.
  */
 import { parseBucketArn } from '../domain/arn.js';
 import type { S3CopyObjectOperation, S3ObjectMetadata } from '../domain/job-spec.js';
-import { S3PortError, type CompletedPortPart, type CopyObjectRequest, type ObjectHead, type ObjectRef, type PortMetadata, type S3Port } from '../s3/s3-port.js';
+import {
+  S3PortError,
+  type CompletedPortPart,
+  type CopyObjectRequest,
+  type ObjectHead,
+  type ObjectRef,
+  type PortEncryption,
+  type PortMetadata,
+  type S3Port,
+} from '../s3/s3-port.js';
 import { MALFORMED_ACL_MESSAGE, malformedGrant, portAcl } from './acl.js';
 import { taskRef, type TaskOperation } from './types.js';
 
@@ -32,11 +60,30 @@ function metadata(m: S3ObjectMetadata): PortMetadata {
 
 const time = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
 
+/** The encryption the job asks for, or undefined (see the file's comment for the mapping). */
+export function copyEncryption(op: S3CopyObjectOperation): PortEncryption | undefined {
+  const asked = op.NewObjectMetadata?.SSEAlgorithm;
+  const algorithm = asked === 'KMS' ? 'aws:kms' : asked === 'AES256' ? 'AES256' : op.SSEAwsKmsKeyId !== undefined ? 'aws:kms' : undefined;
+  const encryption: PortEncryption = {
+    ...(algorithm !== undefined ? { algorithm } : {}),
+    ...(op.SSEAwsKmsKeyId !== undefined ? { kmsKeyId: op.SSEAwsKmsKeyId } : {}),
+    ...(op.BucketKeyEnabled !== undefined ? { bucketKeyEnabled: op.BucketKeyEnabled } : {}),
+  };
+  return Object.keys(encryption).length > 0 ? encryption : undefined;
+}
+
+/** NewObjectMetadata implies REPLACE unless it only asks for encryption (SSEAlgorithm). */
+function impliedDirective(m: S3ObjectMetadata | undefined): 'REPLACE' | undefined {
+  if (m === undefined) return undefined;
+  const keys = Object.keys(m).filter((k) => m[k as keyof S3ObjectMetadata] !== undefined);
+  return keys.length === 1 && keys[0] === 'SSEAlgorithm' ? undefined : 'REPLACE';
+}
+
 /** Everything of the request but the source and target key, which vary per task. */
 export function copyTemplate(op: S3CopyObjectOperation): Omit<CopyObjectRequest, 'source' | 'key'> {
   const bucket = op.TargetResource === undefined ? undefined : parseBucketArn(op.TargetResource)?.bucket;
   if (bucket === undefined) throw new TypeError(`TargetResource ${String(op.TargetResource)} is not a bucket ARN`);
-  const directive = op.MetadataDirective ?? (op.NewObjectMetadata ? 'REPLACE' : undefined);
+  const directive = op.MetadataDirective ?? impliedDirective(op.NewObjectMetadata);
   const acl = portAcl(op.CannedAccessControlList, op.AccessControlGrants);
   const lock = {
     ...(op.ObjectLockMode !== undefined ? { mode: op.ObjectLockMode } : {}),
@@ -45,6 +92,7 @@ export function copyTemplate(op: S3CopyObjectOperation): Omit<CopyObjectRequest,
   };
   const ifModifiedSince = time(op.ModifiedSinceConstraint);
   const ifUnmodifiedSince = time(op.UnModifiedSinceConstraint);
+  const encryption = copyEncryption(op);
   return {
     bucket,
     ...(directive !== undefined ? { metadataDirective: directive } : {}),
@@ -58,6 +106,9 @@ export function copyTemplate(op: S3CopyObjectOperation): Omit<CopyObjectRequest,
     ...(ifUnmodifiedSince !== undefined ? { ifUnmodifiedSince } : {}),
     ...(Object.keys(lock).length > 0 ? { lock } : {}),
     ...(acl ? { acl } : {}),
+    ...(encryption ? { encryption } : {}),
+    ...(op.RedirectLocation !== undefined ? { websiteRedirectLocation: op.RedirectLocation } : {}),
+    ...(op.RequesterPays === true ? { requestPayer: true } : {}),
   };
 }
 
@@ -83,6 +134,7 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
   return async (task, s3) => {
     if (badAcl !== undefined) throw new S3PortError('MalformedACLError', 400, `${MALFORMED_ACL_MESSAGE} (${badAcl})`);
     const request: CopyObjectRequest = { ...template, source: taskRef(task), key: `${prefix}${task.key}` };
+    const readOptions = request.requestPayer === true ? { requestPayer: true } : {};
     if (threshold >= COPY_OBJECT_LIMIT) {
       // At S3's own limit one request does: CopyObject, and only a source the store refuses as
       // too large costs a HeadObject and a multipart copy.
@@ -92,12 +144,12 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
       } catch (err) {
         if (!isTooLargeForCopy(err)) throw err;
       }
-      await multipartCopy(s3, request, await s3.headObject(request.source), options);
+      await multipartCopy(s3, request, await s3.headObject(request.source, readOptions), options);
       return;
     }
     let head: ObjectHead;
     try {
-      head = await s3.headObject(request.source);
+      head = await s3.headObject(request.source, readOptions);
     } catch (err) {
       // A HEAD answer has no body (a 404 says neither NoSuchKey nor NoSuchVersion): CopyObject
       // names the failure as S3 would report it.
@@ -143,9 +195,15 @@ async function multipartCopy(s3: S3Port, request: CopyObjectRequest, head: Objec
     if (request.ifModifiedSince !== undefined && seconds(head.lastModified) <= seconds(request.ifModifiedSince)) throw preconditionFailed();
     if (request.ifUnmodifiedSince !== undefined && seconds(head.lastModified) > seconds(request.ifUnmodifiedSince)) throw preconditionFailed();
   }
-  const metadata: PortMetadata =
+  const payer = request.requestPayer === true ? { requestPayer: true } : {};
+  const base: PortMetadata =
     request.metadataDirective === 'REPLACE' ? (request.metadata ?? { system: {}, user: {} }) : (head.metadata ?? { system: {}, user: {} });
-  const tags = request.taggingDirective === 'REPLACE' ? (request.tags ?? []) : (await s3.getObjectTagging(source)).tags;
+  // As CopyObject: the redirect is the request's or none, never the source's (which a COPY's
+  // HeadObject metadata carries).
+  const { websiteRedirectLocation: metadataRedirect, ...system } = base.system;
+  const redirect = request.websiteRedirectLocation ?? (request.metadataDirective === 'REPLACE' ? metadataRedirect : undefined);
+  const metadata: PortMetadata = { system: { ...system, ...(redirect !== undefined ? { websiteRedirectLocation: redirect } : {}) }, user: base.user };
+  const tags = request.taggingDirective === 'REPLACE' ? (request.tags ?? []) : (await s3.getObjectTagging(source, payer)).tags;
   const { uploadId } = await s3.createMultipartUpload({
     bucket: request.bucket,
     key: request.key,
@@ -155,8 +213,10 @@ async function multipartCopy(s3: S3Port, request: CopyObjectRequest, head: Objec
     ...(request.checksumAlgorithm !== undefined ? { checksumAlgorithm: request.checksumAlgorithm } : {}),
     ...(request.lock ? { lock: request.lock } : {}),
     ...(request.acl ? { acl: request.acl } : {}),
+    ...(request.encryption ? { encryption: request.encryption } : {}),
+    ...payer,
   });
-  const upload = { bucket: request.bucket, key: request.key, uploadId };
+  const upload = { bucket: request.bucket, key: request.key, uploadId, ...payer };
   try {
     const size = head.contentLength;
     const partSize = partSizeFor(size, options.partSize);

@@ -16,6 +16,7 @@ import {
   createUploadHeaders,
   encodeKey,
   metadataFromHeaders,
+  requestPayerHeader,
   taggingXml,
   uploadPartCopyHeaders,
 } from './http-s3-requests.js';
@@ -30,6 +31,7 @@ import {
   type PortAcl,
   type PortTag,
   type PutObjectOptions,
+  type ReadOptions,
   type S3Port,
   type UploadPartCopyRequest,
   type UploadRef,
@@ -134,8 +136,8 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (res.statusCode !== 200 && res.statusCode !== 206) return fail(res, `GetObject s3://${ref.bucket}/${ref.key}`);
       return { ...head(res), body: res };
     },
-    async headObject(ref: ObjectRef) {
-      const res = await send('HEAD', objectPath(ref), versionQuery(ref), {}, undefined);
+    async headObject(ref: ObjectRef, opts: ReadOptions = {}) {
+      const res = await send('HEAD', objectPath(ref), versionQuery(ref), requestPayerHeader(opts.requestPayer), undefined);
       res.resume();
       if (res.statusCode !== 200) {
         throw new S3PortError(defaultCode(res.statusCode ?? 0), res.statusCode ?? 0, `HeadObject s3://${ref.bucket}/${ref.key}: HTTP ${res.statusCode}`);
@@ -192,8 +194,8 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         ...(typeof sourceVersionId === 'string' ? { sourceVersionId } : {}),
       };
     },
-    async getObjectTagging(ref: ObjectRef) {
-      const res = await send('GET', objectPath(ref), subresource('tagging', ref), {}, undefined);
+    async getObjectTagging(ref: ObjectRef, opts: ReadOptions = {}) {
+      const res = await send('GET', objectPath(ref), subresource('tagging', ref), requestPayerHeader(opts.requestPayer), undefined);
       if (res.statusCode !== 200) return fail(res, `GetObjectTagging s3://${ref.bucket}/${ref.key}`);
       const doc = parseXml(await readText(res));
       const tags = list(field(field(doc.Tagging, 'TagSet'), 'Tag')).map((t) => ({ key: leaf(field(t, 'Key')), value: leaf(field(t, 'Value')) }));
@@ -226,7 +228,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
     async completeMultipartUpload(request: CompleteMultipartUploadRequest) {
       const what = `CompleteMultipartUpload s3://${request.bucket}/${request.key}`;
       const body = completeXml(request.parts);
-      const headers = { 'content-type': 'application/xml', 'content-length': String(body.length) };
+      const headers = { 'content-type': 'application/xml', 'content-length': String(body.length), ...requestPayerHeader(request.requestPayer) };
       const res = await send('POST', objectPath(request), `uploadId=${encodeURIComponent(request.uploadId)}`, headers, body);
       if (res.statusCode !== 200) return fail(res, what);
       // Like CopyObject, a 200 may carry the error in its body.
@@ -239,7 +241,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       };
     },
     async abortMultipartUpload(upload: UploadRef) {
-      const res = await send('DELETE', objectPath(upload), `uploadId=${encodeURIComponent(upload.uploadId)}`, {}, undefined);
+      const res = await send('DELETE', objectPath(upload), `uploadId=${encodeURIComponent(upload.uploadId)}`, requestPayerHeader(upload.requestPayer), undefined);
       if (res.statusCode !== 204 && res.statusCode !== 200) return fail(res, `AbortMultipartUpload s3://${upload.bucket}/${upload.key}`);
       res.resume();
     },
@@ -274,7 +276,7 @@ function leaf(value: XmlValue | undefined): string {
 function errorFromBody(text: string, status: number, what: string): S3PortError {
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? defaultCode(status);
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `HTTP ${status}`;
-  return new S3PortError(code, status, `${what}: ${message}`);
+  return new S3PortError(code, status, `${what}: ${message}`, { storeMessage: message });
 }
 
 /** The code S3 implies by a status alone (HEAD answers carry no body). */

@@ -12,6 +12,7 @@ import type {
   CreateMultipartUploadRequest,
   ObjectRef,
   PortAcl,
+  PortEncryption,
   PortGrantee,
   PortMetadata,
   PortObjectLock,
@@ -123,6 +124,23 @@ function lockHeaders(lock: PortObjectLock | undefined): Record<string, string> {
   return headers;
 }
 
+/**
+ * SSE headers: exactly what the request asks for and nothing else, so that a store (or a bucket
+ * policy) that decides encryption itself sees no header it did not expect.
+ */
+export function encryptionHeaders(e: PortEncryption | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (e?.algorithm !== undefined) headers['x-amz-server-side-encryption'] = e.algorithm;
+  if (e?.kmsKeyId !== undefined) headers['x-amz-server-side-encryption-aws-kms-key-id'] = e.kmsKeyId;
+  if (e?.bucketKeyEnabled !== undefined) headers['x-amz-server-side-encryption-bucket-key-enabled'] = String(e.bucketKeyEnabled);
+  return headers;
+}
+
+/** `x-amz-request-payer: requester` when asked (Requester Pays buckets). */
+export function requestPayerHeader(requestPayer: boolean | undefined): Record<string, string> {
+  return requestPayer === true ? { 'x-amz-request-payer': 'requester' } : {};
+}
+
 /** Every header of a CreateMultipartUpload request but the signature's. */
 export function createUploadHeaders(r: CreateMultipartUploadRequest): Record<string, string> {
   const headers: Record<string, string> = r.metadata ? metadataHeaders(r.metadata) : {};
@@ -131,6 +149,7 @@ export function createUploadHeaders(r: CreateMultipartUploadRequest): Record<str
   if (r.checksumAlgorithm) headers['x-amz-checksum-algorithm'] = r.checksumAlgorithm;
   Object.assign(headers, lockHeaders(r.lock));
   if (r.acl) Object.assign(headers, aclHeaders(r.acl));
+  Object.assign(headers, encryptionHeaders(r.encryption), requestPayerHeader(r.requestPayer));
   return headers;
 }
 
@@ -143,6 +162,7 @@ export function uploadPartCopyHeaders(r: UploadPartCopyRequest): Record<string, 
   if (r.ifMatch !== undefined) headers['x-amz-copy-source-if-match'] = r.ifMatch.startsWith('"') ? r.ifMatch : `"${r.ifMatch}"`;
   if (r.ifModifiedSince !== undefined) headers['x-amz-copy-source-if-modified-since'] = new Date(r.ifModifiedSince).toUTCString();
   if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
+  Object.assign(headers, requestPayerHeader(r.requestPayer));
   return headers;
 }
 
@@ -192,5 +212,8 @@ export function copyHeaders(r: CopyObjectRequest): Record<string, string> {
   if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
   Object.assign(headers, lockHeaders(r.lock));
   if (r.acl) Object.assign(headers, aclHeaders(r.acl));
+  // After the metadata: the request's redirect wins over one a REPLACE metadata may carry.
+  if (r.websiteRedirectLocation !== undefined) headers['x-amz-website-redirect-location'] = encodeHeaderValue(r.websiteRedirectLocation);
+  Object.assign(headers, encryptionHeaders(r.encryption), requestPayerHeader(r.requestPayer));
   return headers;
 }

@@ -3,6 +3,10 @@
  * HTTP adapter is a thin layer over the same ObjectStore calls). Every call acts as one account,
  * as a request signed with that account's keys would. The store's S3Errors become S3PortErrors
  * with the same code and status, so that reports and retries cannot tell the two paths apart.
+ *
+ * `requestPayer` is accepted and has no effect: the embedded store has no Requester Pays buckets,
+ * and S3 takes the header on any bucket (it changes only who is charged on a Requester Pays one),
+ * which is what the HTTP adapter does with it too.
  */
 import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm } from '../object-store/object-store.js';
 import { isS3Error } from '../object-store/errors.js';
@@ -139,6 +143,8 @@ function copyInput(store: ObjectStore, accountId: string, r: CopyObjectRequest):
     ...(r.checksumAlgorithm ? { checksumAlgorithm: r.checksumAlgorithm as NonNullable<CopyObjectInput['checksumAlgorithm']> } : {}),
     ...(r.lock ? { lock: r.lock } : {}),
     ...(r.acl ? { acl: aclForStore(store, accountId, r.acl) } : {}),
+    ...(r.encryption ? { encryption: r.encryption } : {}),
+    ...(r.websiteRedirectLocation !== undefined ? { websiteRedirectLocation: r.websiteRedirectLocation } : {}),
     sourceConditions,
   };
 }
@@ -153,6 +159,7 @@ function createInput(store: ObjectStore, accountId: string, r: CreateMultipartUp
     ...(r.checksumAlgorithm ? { checksumAlgorithm: r.checksumAlgorithm as NonNullable<CreateMultipartUploadInput['checksumAlgorithm']> } : {}),
     ...(r.lock ? { lock: r.lock } : {}),
     ...(r.acl ? { acl: aclForStore(store, accountId, r.acl) } : {}),
+    ...(r.encryption ? { encryption: r.encryption } : {}),
   };
 }
 

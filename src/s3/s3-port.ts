@@ -91,6 +91,20 @@ export interface PortObjectLock {
   readonly legalHold?: boolean;
 }
 
+/**
+ * Server-side encryption a write asks for (x-amz-server-side-encryption and friends). Absent, the
+ * store applies its default (S3: the bucket's default encryption, SSE-S3 unless configured).
+ * `algorithm` may be absent with only `bucketKeyEnabled` given: the request then leaves the
+ * algorithm to the bucket's default (a bucket defaulting to SSE-KMS takes the bucket-key setting;
+ * the embedded store, whose default is SSE-S3, refuses it with 400 InvalidArgument).
+ */
+export interface PortEncryption {
+  readonly algorithm?: 'AES256' | 'aws:kms';
+  /** A KMS key id, alias or ARN (SSE-KMS only). */
+  readonly kmsKeyId?: string;
+  readonly bucketKeyEnabled?: boolean;
+}
+
 /** CopyObject as S3 defines it: every field optional, each absent one means S3's default. */
 export interface CopyObjectRequest {
   readonly source: ObjectRef;
@@ -109,6 +123,15 @@ export interface CopyObjectRequest {
   readonly ifUnmodifiedSince?: number;
   readonly lock?: PortObjectLock;
   readonly acl?: PortAcl;
+  /** The copy's encryption; never the source's (S3 encrypts a copy as asked, else by default). */
+  readonly encryption?: PortEncryption;
+  /**
+   * x-amz-website-redirect-location of the copy, sent whatever the metadata directive: S3 never
+   * copies the source's redirect (it is "unique to each object"), so it is this or none.
+   */
+  readonly websiteRedirectLocation?: string;
+  /** x-amz-request-payer: requester, for Requester Pays buckets. */
+  readonly requestPayer?: boolean;
 }
 
 export interface CopyObjectResponse {
@@ -130,12 +153,22 @@ export interface CreateMultipartUploadRequest {
   readonly checksumAlgorithm?: string;
   readonly lock?: PortObjectLock;
   readonly acl?: PortAcl;
+  readonly encryption?: PortEncryption;
+  readonly requestPayer?: boolean;
 }
 
 export interface UploadRef {
   readonly bucket: string;
   readonly key: string;
   readonly uploadId: string;
+  /** x-amz-request-payer: requester on the call (UploadPartCopy, Complete, Abort). */
+  readonly requestPayer?: boolean;
+}
+
+/** What a read may add to its request. */
+export interface ReadOptions {
+  /** x-amz-request-payer: requester, for Requester Pays buckets. */
+  readonly requestPayer?: boolean;
 }
 
 export interface UploadPartCopyRequest extends UploadRef {
@@ -172,7 +205,7 @@ export interface VersionResult {
 
 export interface S3Port {
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
-  headObject(ref: ObjectRef): Promise<ObjectHead>;
+  headObject(ref: ObjectRef, options?: ReadOptions): Promise<ObjectHead>;
   putObject(
     ref: Omit<ObjectRef, 'versionId'>,
     body: Buffer | Readable,
@@ -183,7 +216,7 @@ export interface S3Port {
   deleteObjectTagging(ref: ObjectRef): Promise<VersionResult>;
   putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult>;
   copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse>;
-  getObjectTagging(ref: ObjectRef): Promise<{ tags: PortTag[]; versionId?: string }>;
+  getObjectTagging(ref: ObjectRef, options?: ReadOptions): Promise<{ tags: PortTag[]; versionId?: string }>;
   createMultipartUpload(request: CreateMultipartUploadRequest): Promise<{ uploadId: string }>;
   uploadPartCopy(request: UploadPartCopyRequest): Promise<UploadPartCopyResponse>;
   completeMultipartUpload(request: CompleteMultipartUploadRequest): Promise<{ etag: string; versionId?: string }>;
@@ -195,10 +228,17 @@ export class S3PortError extends Error {
   readonly code: string;
   /** The HTTP status S3 answered with; 0 when no answer arrived. */
   readonly status: number;
-  constructor(code: string, status: number, message: string, options?: { cause?: unknown }) {
+  /**
+   * The store's own <Message>, without the call it answered: what a completion report shows
+   * (AWS's ResultMessage is S3's message), so that the HTTP and in-process paths report alike.
+   * `message` adds the call (`CopyObject s3://a/b to s3://c/d: …`) for logs and FailureReasons.
+   */
+  readonly storeMessage: string;
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown; storeMessage?: string }) {
     super(message, options);
     this.name = 'S3PortError';
     this.code = code;
     this.status = status;
+    this.storeMessage = options?.storeMessage ?? message;
   }
 }

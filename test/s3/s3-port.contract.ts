@@ -176,6 +176,143 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       const dst = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dst' }));
       expect(dst.ContentLength).toBe('body of src'.length);
     });
+    describe('encryption, website redirect and Requester Pays on copies', () => {
+      const KEY_1 = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-1111-4111-8111-111111111111';
+      const KEY_2 = 'arn:aws:kms:us-east-1:111122223333:key/2222bbbb-2222-4222-8222-222222222222';
+      const sseOf = async (f: PortFixture, bucket: string, key: string) => {
+        const h = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return { algorithm: h.ServerSideEncryption, keyId: h.SSEKMSKeyId, bucketKey: h.BucketKeyEnabled };
+      };
+      const DEFAULT = { algorithm: 'AES256', keyId: undefined, bucketKey: undefined };
+      const kmsSource = async (f: PortFixture, bucket: string, key = 'src', Body: string | Buffer = 'data') => {
+        await f.sdk.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body,
+            ContentType: 'text/x-src',
+            Metadata: { m: '1' },
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: KEY_1,
+            BucketKeyEnabled: true,
+            WebsiteRedirectLocation: '/from-source',
+          }),
+        );
+      };
+
+      it('copyObject: SSE-KMS with a key and a bucket key, AES256, or nothing (the default) — never the source\'s', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await kmsSource(f, bucket);
+        const source = { bucket, key: 'src' };
+        await f.port.copyObject({ source, bucket, key: 'kms', encryption: { algorithm: 'aws:kms', kmsKeyId: KEY_2, bucketKeyEnabled: true } });
+        expect(await sseOf(f, bucket, 'kms')).toEqual({ algorithm: 'aws:kms', keyId: KEY_2, bucketKey: true });
+        await f.port.copyObject({ source, bucket, key: 'aes', encryption: { algorithm: 'AES256' } });
+        expect(await sseOf(f, bucket, 'aes')).toEqual(DEFAULT);
+        await f.port.copyObject({ source, bucket, key: 'plain' });
+        expect(await sseOf(f, bucket, 'plain')).toEqual(DEFAULT);
+        await f.port.copyObject({ source, bucket, key: 'replaced', metadataDirective: 'REPLACE', encryption: { algorithm: 'aws:kms' } });
+        expect(await sseOf(f, bucket, 'replaced')).toEqual({ algorithm: 'aws:kms', keyId: undefined, bucketKey: undefined });
+        // the metadata follows its directive, whatever the encryption
+        expect(await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'kms' }))).toMatchObject({ ContentType: 'text/x-src', Metadata: { m: '1' } });
+      });
+
+      it('copyObject: a KMS key with AES256, or a bucket key without SSE-KMS, fails with 400 InvalidArgument and writes nothing', async () => {
+        const { f, bucket } = await bucketWith(['src']);
+        const request = { source: { bucket, key: 'src' }, bucket, key: 'dst' };
+        expect(await portError(f.port.copyObject({ ...request, encryption: { algorithm: 'AES256', kmsKeyId: KEY_1 } }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect(await portError(f.port.copyObject({ ...request, encryption: { bucketKeyEnabled: true } }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect(await portError(f.port.headObject({ bucket, key: 'dst' }))).toMatchObject({ status: 404 });
+        // a bucket key turned off asks for nothing S3 could refuse
+        await f.port.copyObject({ ...request, encryption: { bucketKeyEnabled: false } });
+        expect(await sseOf(f, bucket, 'dst')).toEqual(DEFAULT);
+      });
+
+      it("copyObject: the website redirect is the request's under COPY and REPLACE, and the source's is never copied", async () => {
+        const { f, bucket } = await bucketWith([]);
+        await kmsSource(f, bucket);
+        const source = { bucket, key: 'src' };
+        const redirectOf = async (key: string) => (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).WebsiteRedirectLocation;
+        await f.port.copyObject({ source, bucket, key: 'none' });
+        expect(await redirectOf('none')).toBeUndefined();
+        await f.port.copyObject({ source, bucket, key: 'copy', websiteRedirectLocation: '/asked' });
+        expect(await redirectOf('copy')).toBe('/asked');
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy' }))).ContentType).toBe('text/x-src');
+        await f.port.copyObject({ source, bucket, key: 'replace', metadataDirective: 'REPLACE', metadata: { system: {}, user: {} }, websiteRedirectLocation: 'https://example.com/' });
+        expect(await redirectOf('replace')).toBe('https://example.com/');
+        // Requester Pays is accepted (no Requester Pays bucket here: nothing else changes)
+        await f.port.copyObject({ source, bucket, key: 'payer', requestPayer: true });
+        expect(await sseOf(f, bucket, 'payer')).toEqual(DEFAULT);
+      });
+
+      it('S3PutObjectCopy asking nothing sends nothing: a copy onto itself stays illegal (an SSE or redirect header would make it legal); SSEAlgorithm alone re-encrypts in place and keeps the metadata', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'data', ContentType: 'text/x-k', Metadata: { m: '1' }, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_1 }));
+        const inPlace = (more: S3CopyObjectOperation = {}) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'k'), f.port);
+        const illegal = { code: 'InvalidRequest', status: 400 };
+        expect(await portError(inPlace())).toEqual(illegal);
+        expect(await portError(inPlace({ RequesterPays: true }))).toEqual(illegal);
+        expect(await sseOf(f, bucket, 'k')).toEqual({ algorithm: 'aws:kms', keyId: KEY_1, bucketKey: undefined });
+
+        await inPlace({ NewObjectMetadata: { SSEAlgorithm: 'AES256' } });
+        expect(await sseOf(f, bucket, 'k')).toEqual(DEFAULT);
+        expect(await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).toMatchObject({ ContentType: 'text/x-k', Metadata: { m: '1' } });
+        await inPlace({ RedirectLocation: '/moved' });
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).WebsiteRedirectLocation).toBe('/moved');
+      });
+
+      it('S3PutObjectCopy maps SSEAlgorithm KMS / SSEAwsKmsKeyId / BucketKeyEnabled / RedirectLocation / RequesterPays; a key id alone means SSE-KMS', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await kmsSource(f, bucket);
+        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'src'), f.port);
+        await job({ TargetKeyPrefix: 'all/', NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY_2, BucketKeyEnabled: true, RedirectLocation: '/r', RequesterPays: true });
+        expect(await sseOf(f, bucket, 'all/src')).toEqual({ algorithm: 'aws:kms', keyId: KEY_2, bucketKey: true });
+        const all = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'all/src' }));
+        // SSEAlgorithm alone in NewObjectMetadata does not turn the copy into a REPLACE
+        expect([all.WebsiteRedirectLocation, all.ContentType, all.Metadata]).toEqual(['/r', 'text/x-src', { m: '1' }]);
+        await job({ TargetKeyPrefix: 'key-only/', SSEAwsKmsKeyId: KEY_2 });
+        expect(await sseOf(f, bucket, 'key-only/src')).toEqual({ algorithm: 'aws:kms', keyId: KEY_2, bucketKey: undefined });
+        await job({ TargetKeyPrefix: 'aes/', NewObjectMetadata: { SSEAlgorithm: 'AES256' } });
+        expect(await sseOf(f, bucket, 'aes/src')).toEqual(DEFAULT);
+        await job({ TargetKeyPrefix: 'plain/' });
+        expect(await sseOf(f, bucket, 'plain/src')).toEqual(DEFAULT);
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'plain/src' }))).WebsiteRedirectLocation).toBeUndefined();
+        // AES256 with a KMS key: each task fails as S3 answers the request
+        expect(await portError(job({ TargetKeyPrefix: 'bad/', NewObjectMetadata: { SSEAlgorithm: 'AES256' }, SSEAwsKmsKeyId: KEY_2 }))).toEqual({ code: 'InvalidArgument', status: 400 });
+      });
+
+      it('past the multipart threshold: CreateMultipartUpload gets the same encryption and redirect; the source\'s are not carried', async () => {
+        const { f, bucket } = await bucketWith([]);
+        const body = bigBody(13 * MiB + 7, 9);
+        await kmsSource(f, bucket, 'big', body);
+        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more }, SMALL)(copyTask(bucket, 'big'), f.port);
+        await job({ TargetKeyPrefix: 'kms/', NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY_2, BucketKeyEnabled: true, RedirectLocation: '/r', RequesterPays: true });
+        const kms = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'kms/big' }));
+        expect(kms.ETag).toMatch(/-3"$/);
+        expect([kms.ServerSideEncryption, kms.SSEKMSKeyId, kms.BucketKeyEnabled, kms.WebsiteRedirectLocation, kms.ContentType, kms.Metadata]).toEqual([
+          'aws:kms',
+          KEY_2,
+          true,
+          '/r',
+          'text/x-src',
+          { m: '1' },
+        ]);
+        await job({ TargetKeyPrefix: 'plain/' });
+        const plain = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'plain/big' }));
+        expect(plain.ETag).toMatch(/-3"$/);
+        expect([plain.ServerSideEncryption, plain.SSEKMSKeyId, plain.BucketKeyEnabled, plain.WebsiteRedirectLocation, plain.ContentType]).toEqual([
+          'AES256',
+          undefined,
+          undefined,
+          undefined,
+          'text/x-src',
+        ]);
+        expect(md5(Buffer.from(await (await f.sdk.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain/big' }))).Body!.transformToByteArray()))).toBe(md5(body));
+        // refused at CreateMultipartUpload: no upload is left behind
+        expect(await portError(job({ TargetKeyPrefix: 'bad/', BucketKeyEnabled: true }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect((await f.sdk.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+      });
+    });
+
     describe('S3PutObjectCopy past the multipart threshold', () => {
       const BIG = 13 * MiB + 12345;
       const bodyOf = async (f: PortFixture, bucket: string, key: string): Promise<Buffer> =>

@@ -6,17 +6,21 @@ import { S3Error, invalidArgument } from '../errors.js';
 import type {
   ByteRange,
   Conditions,
+  EncryptionRequest,
   LockMode,
   MetadataDirective,
   ObjectInfo,
   ObjectLock,
   ObjectMetadata,
+  ServerSideEncryption,
+  SseAlgorithm,
   SystemMetadata,
   Tag,
   WriteAttributes,
 } from '../object-store.js';
 import { parseStorageClass, parseTaggingHeader } from '../validate.js';
 import { decodeHeaderValue, encodeHeaderValue } from '../../lib/rfc2047.js';
+import type { HeaderBag } from './reply.js';
 import { header, httpDate, type S3Request } from './request.js';
 
 const SYSTEM_HEADERS: ReadonlyArray<[keyof SystemMetadata, string]> = [
@@ -82,18 +86,96 @@ export function tagsFromHeader(r: S3Request): Tag[] | undefined {
   return v === undefined ? undefined : parseTaggingHeader(v);
 }
 
+const SSE_C_HEADERS = [
+  'x-amz-server-side-encryption-customer-algorithm',
+  'x-amz-server-side-encryption-customer-key',
+  'x-amz-server-side-encryption-customer-key-md5',
+  'x-amz-copy-source-server-side-encryption-customer-algorithm',
+  'x-amz-copy-source-server-side-encryption-customer-key',
+  'x-amz-copy-source-server-side-encryption-customer-key-md5',
+];
+
+function sseCHeader(r: S3Request): string | undefined {
+  return SSE_C_HEADERS.find((name) => header(r, name) !== undefined);
+}
+
+/**
+ * SSE-C on a write: 501 NotImplemented, S3's answer to "a header you provided implies
+ * functionality that is not implemented" (with its <Header> field). Accepting the key and storing
+ * the data as usual would pretend to an encryption (and to a key check on every read) that this
+ * store does not do; a 501 tells the client so, where a 400 would blame its request.
+ */
+export function refuseSseC(r: S3Request): void {
+  const name = sseCHeader(r);
+  if (name === undefined) return;
+  throw new S3Error('NotImplemented', `A header you provided implies functionality that is not implemented: server-side encryption with customer-provided keys (SSE-C, ${name})`, {
+    fields: { Header: name },
+  });
+}
+
+/**
+ * SSE-C on a read (GET/HEAD): no object here is SSE-C encrypted, so S3's answer for an object
+ * that is not is the honest one: 400 InvalidRequest.
+ */
+export function refuseSseCRead(r: S3Request): void {
+  if (sseCHeader(r) === undefined) return;
+  throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
+}
+
+const SSE_ALGORITHMS: readonly SseAlgorithm[] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+/**
+ * x-amz-server-side-encryption, -aws-kms-key-id and -bucket-key-enabled as a write asks for them
+ * (undefined when none is sent). Values are checked here; how they combine, by the store
+ * (local/core.ts resolveEncryption), so that the in-process path answers the same.
+ */
+export function encryptionFromHeaders(r: S3Request): EncryptionRequest | undefined {
+  const algorithm = header(r, 'x-amz-server-side-encryption');
+  const keyId = header(r, 'x-amz-server-side-encryption-aws-kms-key-id');
+  const bucketKey = header(r, 'x-amz-server-side-encryption-bucket-key-enabled');
+  if (algorithm === undefined && (keyId === undefined || keyId === '') && bucketKey === undefined) return undefined;
+  if (algorithm !== undefined && !SSE_ALGORITHMS.includes(algorithm as SseAlgorithm)) {
+    throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', algorithm);
+  }
+  let bucketKeyEnabled: boolean | undefined;
+  if (bucketKey !== undefined) {
+    const v = bucketKey.trim().toLowerCase();
+    if (v !== 'true' && v !== 'false') {
+      throw invalidArgument('The value of x-amz-server-side-encryption-bucket-key-enabled must be true or false', 'x-amz-server-side-encryption-bucket-key-enabled', bucketKey);
+    }
+    bucketKeyEnabled = v === 'true';
+  }
+  return {
+    ...(algorithm !== undefined ? { algorithm: algorithm as SseAlgorithm } : {}),
+    ...(keyId !== undefined && keyId !== '' ? { kmsKeyId: keyId } : {}),
+    ...(bucketKeyEnabled !== undefined ? { bucketKeyEnabled } : {}),
+  };
+}
+
+/** How S3 answers an object's encryption: the algorithm always, the key and bucket key when set. */
+export function encryptionHeaders(e: ServerSideEncryption): HeaderBag {
+  return {
+    'x-amz-server-side-encryption': e.algorithm,
+    'x-amz-server-side-encryption-aws-kms-key-id': e.kmsKeyId,
+    'x-amz-server-side-encryption-bucket-key-enabled': e.bucketKeyEnabled === true ? 'true' : undefined,
+  };
+}
+
 /** Everything a write (PUT, CreateMultipartUpload, Copy with REPLACE) takes from headers. */
 export function writeAttributesFromHeaders(r: S3Request): WriteAttributes {
+  refuseSseC(r);
   const tags = tagsFromHeader(r);
   const acl = aclFromHeaders(r.req.headers);
   const storageClass = parseStorageClass(header(r, 'x-amz-storage-class'));
   const lock = lockFromHeaders(r);
+  const encryption = encryptionFromHeaders(r);
   return {
     metadata: metadataFromHeaders(r),
     ...(tags ? { tags } : {}),
     ...(acl ? { acl } : {}),
     ...(storageClass ? { storageClass } : {}),
     ...(lock ? { lock } : {}),
+    ...(encryption ? { encryption } : {}),
   };
 }
 
@@ -197,6 +279,7 @@ export function writeObjectHeaders(
   }
   for (const [name, value] of Object.entries(info.metadata.user)) res.setHeader(`x-amz-meta-${name}`, encodeHeaderValue(value));
   if (info.versionId !== undefined) res.setHeader('x-amz-version-id', info.versionId);
+  for (const [name, value] of Object.entries(encryptionHeaders(info.encryption))) if (value !== undefined) res.setHeader(name, value);
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
   if (info.tagCount > 0) res.setHeader('x-amz-tagging-count', String(info.tagCount));
   const restore = restoreHeader(info);

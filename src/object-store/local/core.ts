@@ -7,11 +7,32 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { resolveAcl } from '../acl.js';
-import { S3Error, accessDenied, noSuchBucket, noSuchKey, noSuchVersion, preconditionFailed } from '../errors.js';
-import type { AclInput, Conditions, LockMode, ObjectLock, ObjectMetadata, StorageClass, Tag } from '../object-store.js';
+import { S3Error, accessDenied, invalidArgument, noSuchBucket, noSuchKey, noSuchVersion, preconditionFailed } from '../errors.js';
+import type {
+  AclInput,
+  Conditions,
+  EncryptionRequest,
+  LockMode,
+  ObjectLock,
+  ObjectMetadata,
+  ServerSideEncryption,
+  StorageClass,
+  Tag,
+} from '../object-store.js';
 import { validateTags, validateUserMetadata } from '../validate.js';
 import type { BlobFiles } from './blob-files.js';
-import { blobIdsOf, keyBytes, lockRuleOf, tagsJson, type BucketRow, type NewVersion, type Statements, type VersionRow } from './rows.js';
+import {
+  DEFAULT_ENCRYPTION,
+  blobIdsOf,
+  keyBytes,
+  lockRuleOf,
+  metaJson,
+  tagsJson,
+  type BucketRow,
+  type NewVersion,
+  type Statements,
+  type VersionRow,
+} from './rows.js';
 
 export interface Core {
   readonly db: Database.Database;
@@ -215,23 +236,68 @@ export interface ResolvedAttributes {
 
 export const EMPTY_METADATA: ObjectMetadata = { system: {}, user: {} };
 
-/** Validates a write's attributes against the bucket and resolves defaults (ACL, default retention). */
+/**
+ * Validates a write's attributes against the bucket and resolves defaults (ACL, default
+ * retention, encryption). The resolved encryption is stored in meta_json (rows.ts: encryptionOf).
+ */
 export function resolveAttributes(
   core: Core,
   account: string,
   bucket: BucketRow,
-  attrs: { metadata?: ObjectMetadata; tags?: readonly Tag[]; acl?: AclInput; storageClass?: StorageClass; lock?: ObjectLock },
+  attrs: {
+    metadata?: ObjectMetadata;
+    tags?: readonly Tag[];
+    acl?: AclInput;
+    storageClass?: StorageClass;
+    lock?: ObjectLock;
+    encryption?: EncryptionRequest;
+  },
 ): ResolvedAttributes {
   const metadata = attrs.metadata ?? EMPTY_METADATA;
   validateUserMetadata(metadata.user);
   if (attrs.tags) validateTags(attrs.tags);
+  const encryption = resolveEncryption(attrs.encryption);
   const lock = resolveLock(core, bucket, attrs.lock);
   return {
-    meta_json: JSON.stringify(metadata),
+    meta_json: metaJson(metadata, encryption),
     tags_json: tagsJson(attrs.tags ?? []),
     acl_json: JSON.stringify(resolveAcl(attrs.acl, account, bucket.owner)),
     storage_class: attrs.storageClass ?? 'STANDARD',
     ...lock,
+  };
+}
+
+const SSE_ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+
+/**
+ * The encryption a write gets, checked as S3 checks it: a known algorithm; a KMS key id only with
+ * SSE-KMS (or DSSE-KMS); an S3 Bucket Key only with SSE-KMS (S3 has none for SSE-S3 or DSSE-KMS).
+ * Nothing asked = SSE-S3, the default S3 applies to every object since January 2023 (the
+ * embedded store has no bucket default-encryption configuration to say otherwise).
+ */
+export function resolveEncryption(asked: EncryptionRequest | undefined): ServerSideEncryption {
+  if (asked === undefined) return DEFAULT_ENCRYPTION;
+  const algorithm = asked.algorithm ?? DEFAULT_ENCRYPTION.algorithm;
+  if (!SSE_ALGORITHMS.has(algorithm)) throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', algorithm);
+  const kms = algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse';
+  if (asked.kmsKeyId !== undefined && !kms) {
+    throw invalidArgument(
+      'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      asked.kmsKeyId,
+    );
+  }
+  if (asked.bucketKeyEnabled === true && algorithm !== 'aws:kms') {
+    throw invalidArgument(
+      `An S3 Bucket Key applies only to SSE-KMS (x-amz-server-side-encryption: aws:kms) and not to ${algorithm}`,
+      'x-amz-server-side-encryption-bucket-key-enabled',
+      'true',
+    );
+  }
+  return {
+    algorithm: algorithm as ServerSideEncryption['algorithm'],
+    ...(asked.kmsKeyId !== undefined ? { kmsKeyId: asked.kmsKeyId } : {}),
+    ...(asked.bucketKeyEnabled === true ? { bucketKeyEnabled: true } : {}),
   };
 }
 

@@ -41,7 +41,7 @@ import {
   type Core,
 } from './core.js';
 import { MAX_OBJECT_SIZE, receive } from './receive.js';
-import { keyBytes, segmentsOf, uploadInfoOf, visibleVersionId, type PartRow, type StoredPart, type UploadRow } from './rows.js';
+import { encryptionOf, keyBytes, segmentsOf, uploadInfoOf, visibleVersionId, type PartRow, type StoredPart, type UploadRow } from './rows.js';
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
@@ -155,6 +155,7 @@ function partResult(upload: UploadRow, row: PartRow): PartResult {
   return {
     etag: `"${row.etag}"`,
     lastModified: row.last_modified_ms,
+    encryption: encryptionOf(upload),
     ...(upload.checksum_algorithm !== null && row.checksum_value !== null
       ? { checksum: { algorithm: upload.checksum_algorithm as ChecksumAlgorithm, value: row.checksum_value, type: 'COMPOSITE' as const } }
       : {}),
@@ -279,6 +280,7 @@ export function completeMultipartUpload(core: Core, account: string, input: Comp
         size,
         ...(versionId !== undefined ? { versionId } : {}),
         ...(checksum ? { checksum } : {}),
+        encryption: encryptionOf(upload),
       };
       return { result, garbage: [...written.garbage, ...unused] };
     })

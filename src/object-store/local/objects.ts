@@ -23,6 +23,7 @@ import { readRange, segmentStream, type Segment } from './blob-files.js';
 /** Reads up to this size are served from one buffer instead of a stream. */
 const SMALL_READ_BYTES = 256 * 1024;
 import {
+  EMPTY_METADATA,
   checkCopySourceConditions,
   checkReadConditions,
   checkWriteConditions,
@@ -38,6 +39,7 @@ import {
 import { receive } from './receive.js';
 import {
   checksumOfRow,
+  encryptionOf,
   infoOf,
   keyBytes,
   metadataOf,
@@ -101,6 +103,7 @@ export async function putObject(core: Core, account: string, input: PutObjectInp
     size: received.size,
     ...(versionId !== undefined ? { versionId } : {}),
     ...(received.checksum ? { checksum: { ...received.checksum, type: 'FULL_OBJECT' as const } } : {}),
+    encryption: encryptionOf(attrs),
   };
 }
 
@@ -328,19 +331,34 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
   validateKey(input.key);
   const metadataDirective = input.metadataDirective ?? 'COPY';
   const taggingDirective = input.taggingDirective ?? 'COPY';
+  // The redirect is "unique to each object and is not copied" (S3's CopyObject documentation):
+  // the request's (its header, or a REPLACE metadata's), never the source's.
+  const redirect = input.websiteRedirectLocation ?? (metadataDirective === 'REPLACE' ? input.metadata?.system.websiteRedirectLocation : undefined);
   const sameObject = dest.name === srcBucket.name && input.key === input.source.key && (input.source.versionId === undefined || src.is_latest === 1);
-  if (sameObject && metadataDirective === 'COPY' && input.storageClass === undefined && input.checksumAlgorithm === undefined) {
+  if (
+    sameObject &&
+    metadataDirective === 'COPY' &&
+    input.storageClass === undefined &&
+    input.checksumAlgorithm === undefined &&
+    input.encryption === undefined &&
+    redirect === undefined
+  ) {
     throw new S3Error(
       'InvalidRequest',
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
+  const base = metadataDirective === 'COPY' ? metadataOf(src) : (input.metadata ?? EMPTY_METADATA);
+  const { websiteRedirectLocation: _notCopied, ...system } = base.system;
+  // The encryption is the request's or the default, whatever the directive: metadataOf never
+  // carries the source's.
   const attrs = resolveAttributes(core, account, dest, {
-    metadata: metadataDirective === 'COPY' ? metadataOf(src) : input.metadata,
+    metadata: { system: { ...system, ...(redirect !== undefined ? { websiteRedirectLocation: redirect } : {}) }, user: base.user },
     tags: taggingDirective === 'COPY' ? tagsOf(src) : (input.tags ?? []),
     ...(input.acl ? { acl: input.acl } : {}),
     ...(input.storageClass ? { storageClass: input.storageClass } : {}),
     ...(input.lock ? { lock: input.lock } : {}),
+    ...(input.encryption ? { encryption: input.encryption } : {}),
   });
   const srcSegments = segmentsOf(src);
   const release = core.blobs.retain(srcSegments.map((s) => s.b));
@@ -397,6 +415,7 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
     ...(versionId !== undefined ? { versionId } : {}),
     ...(sourceVersionId !== undefined ? { sourceVersionId } : {}),
     ...(checksum ? { checksum } : {}),
+    encryption: encryptionOf(attrs),
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   ObjectMetadata,
   ObjectSummary,
   RestoreStatus,
+  ServerSideEncryption,
   StorageClass,
   Tag,
   UploadInfo,
@@ -190,8 +191,29 @@ export function tagsJson(tags: readonly Tag[]): string {
   return JSON.stringify(tags.map((t) => [t.key, t.value]));
 }
 
+/**
+ * meta_json holds `{system, user, sse}`: the object's metadata and, beside it, its server-side
+ * encryption. Kept apart on read so that copying an object's metadata never copies its
+ * encryption. Rows written before encryption was kept have no `sse`: S3's default (SSE-S3).
+ */
+interface StoredMeta extends ObjectMetadata {
+  readonly sse?: ServerSideEncryption;
+}
+
+export const DEFAULT_ENCRYPTION: ServerSideEncryption = Object.freeze({ algorithm: 'AES256' });
+
 export function metadataOf(row: { meta_json: string }): ObjectMetadata {
-  return JSON.parse(row.meta_json) as ObjectMetadata;
+  const { system, user } = JSON.parse(row.meta_json) as StoredMeta;
+  return { system, user };
+}
+
+export function encryptionOf(row: { meta_json: string }): ServerSideEncryption {
+  return (JSON.parse(row.meta_json) as StoredMeta).sse ?? DEFAULT_ENCRYPTION;
+}
+
+export function metaJson(metadata: ObjectMetadata, encryption: ServerSideEncryption): string {
+  const stored: StoredMeta = { system: metadata.system, user: metadata.user, sse: encryption };
+  return JSON.stringify(stored);
 }
 
 export function aclOf(row: { acl_json: string }): AccessControlPolicy {
@@ -240,6 +262,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectI
   const checksum = checksumOfRow(row);
   const restore = restoreOf(row, now);
   const versionId = visibleVersionId(bucket, row.version_id);
+  const meta = JSON.parse(row.meta_json) as StoredMeta;
   return {
     bucket: row.bucket,
     key: row.key.toString('utf8'),
@@ -248,7 +271,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectI
     size: row.size,
     etag: `"${row.etag}"`,
     lastModified: row.last_modified_ms,
-    metadata: metadataOf(row),
+    metadata: { system: meta.system, user: meta.user },
     storageClass: row.storage_class as StorageClass,
     ...(checksum ? { checksum } : {}),
     ...(parts ? { partsCount: parts.length } : {}),
@@ -256,6 +279,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectI
     ...(restore ? { restore } : {}),
     lock: lockOf(row),
     owner: row.owner,
+    encryption: meta.sse ?? DEFAULT_ENCRYPTION,
   };
 }
 
@@ -283,5 +307,6 @@ export function uploadInfoOf(row: UploadRow): UploadInfo {
     owner: row.owner,
     ...(row.checksum_algorithm !== null ? { checksumAlgorithm: row.checksum_algorithm as ChecksumAlgorithm } : {}),
     ...(row.checksum_type !== null ? { checksumType: row.checksum_type as ChecksumType } : {}),
+    encryption: encryptionOf(row),
   };
 }

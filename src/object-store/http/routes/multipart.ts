@@ -2,7 +2,14 @@
 import { CHECKSUM_ALGORITHMS, checksumMember, type ChecksumAlgorithm } from '../../checksums.js';
 import { S3Error, invalidArgument, malformedXml } from '../../errors.js';
 import { ownerOf } from '../../acl.js';
-import { checksumAlgorithmHeader, checksumTypeHeader, conditionsFromHeaders, writeAttributesFromHeaders } from '../headers.js';
+import {
+  checksumAlgorithmHeader,
+  checksumTypeHeader,
+  conditionsFromHeaders,
+  encryptionHeaders,
+  refuseSseC,
+  writeAttributesFromHeaders,
+} from '../headers.js';
 import { doc, iso, listPartsXml } from '../render.js';
 import { replyEmpty, replyXml } from '../reply.js';
 import { bodyOf, header, integrityOf, queryInt, readXmlBody, requireContentLength, type S3Request } from '../request.js';
@@ -36,12 +43,14 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
   replyXml(r, doc('InitiateMultipartUploadResult', { Bucket: r.bucket, Key: r.key, UploadId: uploadId }), {
     'x-amz-checksum-algorithm': upload.checksumAlgorithm,
     'x-amz-checksum-type': upload.checksumType,
+    ...encryptionHeaders(upload.encryption),
   });
 }
 
 export async function uploadPart(r: S3Request): Promise<void> {
   const partNumber = partNumberOf(r);
   const uploadId = uploadIdOf(r);
+  refuseSseC(r);
   requireContentLength(r);
   const { body, trailer, decodedLength } = bodyOf(r);
   const result = await r.store.uploadPart(
@@ -49,13 +58,18 @@ export async function uploadPart(r: S3Request): Promise<void> {
     { bucket: r.bucket, key: r.key, uploadId, partNumber, integrity: integrityOf(r, trailer, decodedLength) },
     body,
   );
-  replyEmpty(r, 200, { ETag: result.etag, ...checksumHeaders(result.checksum ? { algorithm: result.checksum.algorithm, value: result.checksum.value } : undefined) });
+  replyEmpty(r, 200, {
+    ETag: result.etag,
+    ...checksumHeaders(result.checksum ? { algorithm: result.checksum.algorithm, value: result.checksum.value } : undefined),
+    ...encryptionHeaders(result.encryption),
+  });
 }
 
 export async function uploadPartCopy(r: S3Request): Promise<void> {
   const partNumber = partNumberOf(r);
   const uploadId = uploadIdOf(r);
   const source = copySourceOf(r);
+  refuseSseC(r);
   const rangeHeader = header(r, 'x-amz-copy-source-range');
   let range: { start: number; end: number } | undefined;
   if (rangeHeader !== undefined) {
@@ -81,7 +95,7 @@ export async function uploadPartCopy(r: S3Request): Promise<void> {
       ETag: result.etag,
       ...(result.checksum ? { [checksumMember(result.checksum.algorithm)]: result.checksum.value } : {}),
     }),
-    { 'x-amz-copy-source-version-id': result.sourceVersionId },
+    { 'x-amz-copy-source-version-id': result.sourceVersionId, ...encryptionHeaders(result.encryption) },
   );
 }
 
@@ -125,7 +139,7 @@ export async function completeMultipartUpload(r: S3Request): Promise<void> {
       ETag: result.etag,
       ...(result.checksum ? { [checksumMember(result.checksum.algorithm)]: result.checksum.value, ChecksumType: result.checksum.type } : {}),
     }),
-    { 'x-amz-version-id': result.versionId },
+    { 'x-amz-version-id': result.versionId, ...encryptionHeaders(result.encryption) },
   );
 }
 

@@ -8,7 +8,9 @@ import {
   checksumAlgorithmHeader,
   conditionsFromHeaders,
   directive,
+  encryptionHeaders,
   rangeFromHeader,
+  refuseSseCRead,
   writeAttributesFromHeaders,
   writeObjectHeaders,
 } from '../headers.js';
@@ -40,7 +42,7 @@ export async function putObject(r: S3Request): Promise<void> {
     { bucket: r.bucket, key: r.key, ...attrs, integrity: integrityOf(r, trailer, decodedLength), conditions: writeConditions(r) },
     body,
   );
-  replyEmpty(r, 200, { ETag: result.etag, 'x-amz-version-id': result.versionId, ...checksumHeaders(result.checksum) });
+  replyEmpty(r, 200, { ETag: result.etag, 'x-amz-version-id': result.versionId, ...checksumHeaders(result.checksum), ...encryptionHeaders(result.encryption) });
 }
 
 /** What GET and HEAD share: the read options from the request, and the object's headers. */
@@ -77,6 +79,13 @@ function writeReadHeaders(
 export async function getObject(r: S3Request): Promise<void> {
   const { options, partNumber } = readOptions(r);
   const result = await r.store.getObject(r.account, { bucket: r.bucket, key: r.key }, options);
+  try {
+    // After the lookup, as S3 answers a missing object 404 whatever the headers.
+    refuseSseCRead(r);
+  } catch (err) {
+    result.body.destroy();
+    throw err;
+  }
   writeReadHeaders(r, result, partNumber);
   if (result.body instanceof BufferedBody) {
     r.res.end(result.body.buffer);
@@ -93,6 +102,7 @@ export async function getObject(r: S3Request): Promise<void> {
 export async function headObject(r: S3Request): Promise<void> {
   const { options, partNumber } = readOptions(r);
   const result = await r.store.headObject(r.account, { bucket: r.bucket, key: r.key }, options);
+  refuseSseCRead(r);
   writeReadHeaders(r, result, partNumber);
   r.res.end();
 }
@@ -145,6 +155,8 @@ export async function copyObject(r: S3Request): Promise<void> {
   const taggingDirective = directive(r, 'x-amz-tagging-directive');
   const attrs = writeAttributesFromHeaders(r);
   const checksumAlgorithm = checksumAlgorithmHeader(r, 'x-amz-checksum-algorithm');
+  // Taken whatever the directive (a COPY keeps the source's metadata, but not its redirect).
+  const websiteRedirectLocation = attrs.metadata?.system.websiteRedirectLocation;
   const result = await r.store.copyObject(r.account, {
     source,
     bucket: r.bucket,
@@ -156,6 +168,8 @@ export async function copyObject(r: S3Request): Promise<void> {
     ...(attrs.acl ? { acl: attrs.acl } : {}),
     ...(attrs.storageClass ? { storageClass: attrs.storageClass } : {}),
     ...(attrs.lock ? { lock: attrs.lock } : {}),
+    ...(attrs.encryption ? { encryption: attrs.encryption } : {}),
+    ...(websiteRedirectLocation !== undefined ? { websiteRedirectLocation } : {}),
     ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     sourceConditions: conditionsFromHeaders(r, 'x-amz-copy-source-'),
   });
@@ -166,7 +180,7 @@ export async function copyObject(r: S3Request): Promise<void> {
       ETag: result.etag,
       ...(result.checksum ? { ChecksumType: result.checksum.type, [checksumMember(result.checksum.algorithm)]: result.checksum.value } : {}),
     }),
-    { 'x-amz-version-id': result.versionId, 'x-amz-copy-source-version-id': result.sourceVersionId },
+    { 'x-amz-version-id': result.versionId, 'x-amz-copy-source-version-id': result.sourceVersionId, ...encryptionHeaders(result.encryption) },
   );
 }
 
