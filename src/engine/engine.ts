@@ -45,7 +45,7 @@ export interface EngineOptions {
 
 export interface Engine {
   start(): void;
-  /** Stops claiming, gives unfinished chunks back, waits for running work. */
+  /** Stops starting tasks, waits for running ones, checkpoints what ran and gives the rest back. */
   stop(): Promise<void>;
   /**
    * Tasks of the job that finished on this node in chunks not yet committed; undefined when the

@@ -83,7 +83,7 @@ export class JobRun {
     return { succeeded, failed };
   }
 
-  /** Engine shutdown: start no task, give unfinished chunks back. */
+  /** Engine shutdown: start no task; what ran of a chunk is checkpointed, the rest given back. */
   stop(): void {
     if (this.mode === 'running' || this.mode === 'pausing') this.mode = 'stopping';
   }
@@ -169,7 +169,9 @@ export class JobRun {
       const locator = claim.locator as StoredLocator;
       let tasks: ManifestTask[];
       try {
-        tasks = await withRetries(() => this.readerFor(locator).read(locator.chunk), { sleep: this.ctx.sleep });
+        const all = await withRetries(() => this.readerFor(locator).read(locator.chunk), { sleep: this.ctx.sleep });
+        // What earlier checkpoints committed is not run again.
+        tasks = claim.doneTasks > 0 ? all.slice(claim.doneTasks) : all;
       } catch (err) {
         this.failJob('ManifestReadFailed', `Chunk ${claim.index} of the manifest could not be read: ${classifyFailure(err).message}`);
         await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
@@ -215,18 +217,61 @@ export class JobRun {
     }
   }
 
+  /**
+   * A task starts only while the job runs (or fails, which finishes what it claimed): pausing and
+   * shutdown start nothing more, so a higher-priority job gets the node at once instead of after
+   * this job's claimed chunks; what ran is checkpointed (see `commit`).
+   */
   private mayStart(chunk: number): boolean {
-    return (this.mode === 'running' || this.mode === 'pausing' || this.mode === 'failing') && !this.lost.has(chunk);
+    return (this.mode === 'running' || this.mode === 'failing') && !this.lost.has(chunk);
   }
 
+  /**
+   * Commits what the chunk's tasks produced. Every task ran: completeChunk. Cut by a cancel: a
+   * partial completeChunk (the tasks not started are never run). Cut by a pause or shutdown: the
+   * leading tasks that ran are checkpointed and the rest goes back to pending, to run on resume.
+   * Tasks that ran after the first one that did not (rare: the limiters start tasks in order) are
+   * left out of the checkpoint and run again — a repeat the engine allows, never a double count.
+   */
   private async commit(claim: ClaimedChunk, tasks: readonly ManifestTask[], results: ReadonlyArray<TaskResult | undefined>): Promise<void> {
     if (this.lost.has(claim.index)) return;
-    const ran = results.filter((r) => r !== undefined).length;
-    if (ran < tasks.length && this.mode !== 'cancelling') {
-      // Shutdown: give the chunk back whole; another start runs it again.
-      await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
+    const cut = results.findIndex((r) => r === undefined);
+    if (cut !== -1 && this.mode !== 'cancelling') {
+      if (cut === 0) await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
+      else await this.checkpoint(claim, tasks.slice(0, cut), results.slice(0, cut));
+      this.inflight.delete(claim.index);
+      this.progressChanged();
       return;
     }
+    const report = this.reportParts(tasks, results);
+    // The counts leave the live tally right after the commit resolves: the SQLite store commits
+    // synchronously inside the call, so no API read can see them both stored and in flight.
+    const { progress } = await this.ctx.store.completeChunk(
+      this.job.id,
+      claim.index,
+      claim.token,
+      { ...report, ...(cut !== -1 ? { partial: true } : {}) },
+      this.ctx.now(),
+    );
+    this.inflight.delete(claim.index);
+    this.progressChanged();
+    this.checkThreshold(progress);
+  }
+
+  private async checkpoint(claim: ClaimedChunk, tasks: readonly ManifestTask[], results: ReadonlyArray<TaskResult | undefined>): Promise<void> {
+    try {
+      await this.ctx.store.checkpointChunk(this.job.id, claim.index, claim.token, this.reportParts(tasks, results));
+    } catch (err) {
+      // The lease went elsewhere meanwhile: its new holder runs these tasks again; nothing counted.
+      this.ctx.logger.warn({ jobId: this.job.id, chunk: claim.index, err }, 'could not checkpoint a chunk cut short');
+    }
+  }
+
+  /** The counts and report rows of the tasks that ran, in task order. */
+  private reportParts(
+    tasks: readonly ManifestTask[],
+    results: ReadonlyArray<TaskResult | undefined>,
+  ): { succeeded: number; failed: number; reportSucceeded: Buffer; reportFailed: Buffer } {
     const failedOnly = this.job.spec.Report.ReportScope === 'FailedTasksOnly';
     const succeeded: string[] = [];
     const failed: string[] = [];
@@ -236,24 +281,12 @@ export class JobRun {
       const row = formatReportRow({ bucket: task.bucket, rawKey: task.rawKey, ...(task.versionId !== undefined ? { versionId: task.versionId } : {}) }, result);
       (result.status === 'succeeded' ? succeeded : failed).push(row);
     });
-    // The counts leave the live tally right after the commit resolves: the SQLite store commits
-    // synchronously inside the call, so no API read can see them both stored and in flight.
-    const { progress } = await this.ctx.store.completeChunk(
-      this.job.id,
-      claim.index,
-      claim.token,
-      {
-        succeeded: succeeded.length,
-        failed: failed.length,
-        ...(ran < tasks.length ? { partial: true } : {}),
-        reportSucceeded: Buffer.from(failedOnly ? '' : succeeded.join(''), 'utf8'),
-        reportFailed: Buffer.from(failed.join(''), 'utf8'),
-      },
-      this.ctx.now(),
-    );
-    this.inflight.delete(claim.index);
-    this.progressChanged();
-    this.checkThreshold(progress);
+    return {
+      succeeded: succeeded.length,
+      failed: failed.length,
+      reportSucceeded: Buffer.from(failedOnly ? '' : succeeded.join(''), 'utf8'),
+      reportFailed: Buffer.from(failed.join(''), 'utf8'),
+    };
   }
 
   private countLive(chunk: number, result: TaskResult): void {

@@ -134,6 +134,11 @@ export interface ClaimedChunk extends ChunkLease {
   readonly locator: unknown;
   readonly taskCount: number;
   readonly owner: string;
+  /**
+   * Tasks at the start of the chunk already committed by checkpointChunk (0 for a fresh chunk):
+   * the claimant runs tasks `doneTasks..taskCount-1` and completes the chunk with their counts.
+   */
+  readonly doneTasks: number;
   /** 1 on the chunk's first claim, +1 on every claim after it (after a lease expired or a release). */
   readonly attempt: number;
   /** The lease is held until this instant (exclusive); renew before it. */
@@ -149,7 +154,10 @@ export interface RenewLeasesResult {
 
 /** What running a chunk produced; committed with the chunk, all or nothing. */
 export interface ChunkOutcome {
-  /** Tasks that succeeded / failed: integers ≥ 0 whose sum is the chunk's taskCount (unless `partial`). */
+  /**
+   * Tasks that succeeded / failed: integers ≥ 0 whose sum is the chunk's tasks not yet committed
+   * (taskCount − doneTasks; unless `partial`).
+   */
   readonly succeeded: number;
   readonly failed: number;
   /**
@@ -159,6 +167,18 @@ export interface ChunkOutcome {
    */
   readonly partial?: boolean;
   /** The chunk's rows of the succeeded-tasks and failed-tasks report files (CSV bytes, possibly empty). */
+  readonly reportSucceeded: Buffer;
+  readonly reportFailed: Buffer;
+}
+
+/**
+ * The next tasks of a chunk that ran (its tasks doneTasks..doneTasks+n−1, n = succeeded + failed ≥ 1,
+ * fewer than the chunk still has): committed while the rest goes back to pending.
+ */
+export interface ChunkCheckpoint {
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Those tasks' rows of the succeeded-tasks and failed-tasks report files. */
   readonly reportSucceeded: Buffer;
   readonly reportFailed: Buffer;
 }
@@ -326,12 +346,25 @@ export interface JobStore {
     nowMs: number,
   ): Promise<CompleteChunkResult>;
 
+  /**
+   * Commits the leading tasks that ran of a leased chunk and gives the rest back, in ONE
+   * transaction: checks the token, adds the counts to the chunk's and the job's, appends the report
+   * parts after the chunk's earlier ones, advances the chunk's `doneTasks`, and makes the chunk
+   * pending (attempts kept), so that the next claim runs only what is left. A job being paused (a
+   * higher priority arrived) or a node shutting down stops at once instead of finishing its chunks,
+   * and nothing that ran is run again. LeaseLost when the token does not hold the lease — nothing
+   * is counted (a repeat of a checkpoint that landed is such a call: the lease is gone with it).
+   * RangeError when the counts are not between 1 and the chunk's remaining tasks − 1 (all of them
+   * is completeChunk).
+   */
+  checkpointChunk(jobId: string, index: number, token: string, checkpoint: ChunkCheckpoint): Promise<{ readonly progress: JobProgress }>;
+
   /** The job's chunks by state (zeros when it has none). */
   chunkCounts(jobId: string): Promise<ChunkCounts>;
 
   /**
-   * The job's non-empty report parts of one status, in chunk-index order, byte for byte as
-   * completed. Streams: reads a few parts at a time, never the whole report. A part of a chunk
+   * The job's non-empty report parts of one status, in chunk-index order (a chunk's checkpoints
+   * first, in task order, then its completion), byte for byte as committed. Streams: reads a few parts at a time, never the whole report. A part of a chunk
    * completed while iterating may or may not be included; read once every chunk is done.
    */
   readReportParts(jobId: string, status: ReportPartStatus): AsyncIterable<Buffer>;

@@ -514,6 +514,107 @@ export function runChunkStoreContract(name: string, makeStore: () => Promise<Job
       });
     });
 
+    describe('checkpointChunk: a chunk cut short (pause, shutdown)', () => {
+      /** Rows naming the chunk and the task positions first..first+n-1, so that order is visible. */
+      function checkpointFor(index: number, first: number, succeeded: number, failed: number): ChunkOutcome {
+        const rows = (status: string, from: number, n: number): Buffer =>
+          csv(Array.from({ length: n }, (_, i) => `bucket,"key ${index}/${from + i}",,${status},200,,\r\n`).join(''));
+        return {
+          succeeded,
+          failed,
+          reportSucceeded: rows('succeeded', first, succeeded),
+          reportFailed: rows('failed', first + succeeded, failed),
+        };
+      }
+
+      it('commits the leading tasks, gives the rest back, and the next claim resumes after them; counted once', async () => {
+        const job = await jobWithChunks(2); // chunk 0: 10 tasks, chunk 1: 11
+        const a = await claimOne(job.id, 'node-a', T0);
+        expect(a.doneTasks).toBe(0);
+        const first = checkpointFor(0, 0, 3, 1);
+        const { progress } = await store.checkpointChunk(job.id, 0, a.token, first);
+        expect(progress).toMatchObject({ totalTasks: 21, succeededTasks: 3, failedTasks: 1 });
+        expect(await progressOf(job.id)).toEqual(progress);
+        expect(await store.chunkCounts(job.id)).toEqual({ pending: 2, leased: 0, done: 0, total: 2, final: true });
+
+        // the checkpoint took the lease with it: the old token can do nothing more
+        await expectStoreError(store.checkpointChunk(job.id, 0, a.token, checkpointFor(0, 4, 1, 0)), 'LeaseLost');
+        await expectStoreError(store.completeChunk(job.id, 0, a.token, checkpointFor(0, 4, 6, 0), T0 + 1), 'LeaseLost');
+        expect(await store.renewLeases(job.id, [{ index: 0, token: a.token }], LEASE, T0 + 1)).toEqual({ renewed: [], lost: [0] });
+
+        // claimable at once, lowest index first, with what is done; attempts go on
+        const b = await claimOne(job.id, 'node-b', T0 + 2);
+        expect(b).toMatchObject({ index: 0, doneTasks: 4, attempt: 2, taskCount: 10 });
+        const second = checkpointFor(0, 4, 2, 0);
+        await store.checkpointChunk(job.id, 0, b.token, second);
+        const c = await claimOne(job.id, 'node-b', T0 + 3);
+        expect(c).toMatchObject({ index: 0, doneTasks: 6, attempt: 3 });
+
+        // completion counts what is left (4), not the whole chunk
+        await expect(store.completeChunk(job.id, 0, c.token, checkpointFor(0, 6, 10, 0), T0 + 4)).rejects.toThrow(RangeError);
+        await expect(store.completeChunk(job.id, 0, c.token, checkpointFor(0, 6, 3, 0), T0 + 4)).rejects.toThrow(RangeError);
+        const last = checkpointFor(0, 6, 2, 2);
+        const done = await store.completeChunk(job.id, 0, c.token, last, T0 + 4);
+        expect(done.progress).toMatchObject({ succeededTasks: 3 + 2 + 2, failedTasks: 1 + 0 + 2 });
+        expect(await store.completeChunk(job.id, 0, c.token, last, T0 + 5)).toMatchObject({ outcome: 'alreadyDone' });
+
+        // chunk 1 completes whole; parts come back by chunk, then in task order within it
+        const d = await claimOne(job.id, 'node-a', T0 + 6);
+        expect(d).toMatchObject({ index: 1, doneTasks: 0 });
+        const whole = outcomeFor(1, 11, 0);
+        await store.completeChunk(job.id, 1, d.token, whole, T0 + 7);
+        expect(await collect(store.readReportParts(job.id, 'succeeded'))).toEqual([
+          first.reportSucceeded,
+          second.reportSucceeded,
+          last.reportSucceeded,
+          whole.reportSucceeded,
+        ]);
+        expect(await collect(store.readReportParts(job.id, 'failed'))).toEqual([first.reportFailed, last.reportFailed]);
+        const length = (parts: Buffer[]): number => Buffer.concat(parts).length;
+        expect(await store.reportLength(job.id)).toEqual({
+          succeeded: length([first.reportSucceeded, second.reportSucceeded, last.reportSucceeded, whole.reportSucceeded]),
+          failed: length([first.reportFailed, last.reportFailed]),
+        });
+        expect(await progressOf(job.id)).toMatchObject({ totalTasks: 21, succeededTasks: 18, failedTasks: 3 });
+        expect(await store.chunkCounts(job.id)).toEqual({ pending: 0, leased: 0, done: 2, total: 2, final: true });
+      });
+
+      it('refuses nothing (0 tasks) or everything left (that is completeChunk), and changes nothing', async () => {
+        const job = await jobWithChunks(1);
+        const a = await claimOne(job.id, 'node-a', T0);
+        await expect(store.checkpointChunk(job.id, 0, a.token, checkpointFor(0, 0, 0, 0))).rejects.toThrow(RangeError);
+        await expect(store.checkpointChunk(job.id, 0, a.token, checkpointFor(0, 0, 10, 0))).rejects.toThrow(RangeError);
+        await expect(store.checkpointChunk(job.id, 0, a.token, { ...checkpointFor(0, 0, 1, 0), failed: -1 })).rejects.toThrow(RangeError);
+        expect(await store.chunkCounts(job.id)).toMatchObject({ leased: 1, pending: 0 });
+        expect(await progressOf(job.id)).toMatchObject({ succeededTasks: 0, failedTasks: 0 });
+        expect(await collect(store.readReportParts(job.id, 'succeeded'))).toEqual([]);
+      });
+
+      it('refuses a stale token (the lease expired and was claimed again), a chunk not leased, an unknown chunk or job', async () => {
+        const job = await jobWithChunks(2);
+        const a = await claimOne(job.id, 'node-a', T0);
+        await claimOne(job.id, 'node-b', T0 + LEASE);
+        await expectStoreError(store.checkpointChunk(job.id, 0, a.token, checkpointFor(0, 0, 2, 0)), 'LeaseLost');
+        await expectStoreError(store.checkpointChunk(job.id, 1, 'made-up', checkpointFor(1, 0, 2, 0)), 'LeaseLost');
+        await expectStoreError(store.checkpointChunk(job.id, 9, 'made-up', checkpointFor(9, 0, 2, 0)), 'LeaseLost');
+        await expectStoreError(store.checkpointChunk(randomUUID(), 0, 'made-up', checkpointFor(0, 0, 2, 0)), 'NotFound');
+        // a done chunk keeps its token: a checkpoint with it is refused too
+        const c = await claimOne(job.id, 'node-c', T0 + LEASE + 1);
+        await store.completeChunk(job.id, c.index, c.token, outcomeFor(c.index, 11, 0), T0 + LEASE + 2);
+        await expectStoreError(store.checkpointChunk(job.id, c.index, c.token, checkpointFor(c.index, 0, 2, 0)), 'LeaseLost');
+        expect(await progressOf(job.id)).toMatchObject({ succeededTasks: 11, failedTasks: 0 });
+      });
+
+      it('survives deleteChunks: the parts of checkpoints go with their chunk', async () => {
+        const job = await jobWithChunks(1);
+        const a = await claimOne(job.id, 'node-a', T0);
+        await store.checkpointChunk(job.id, 0, a.token, checkpointFor(0, 0, 5, 0));
+        expect(await store.deleteChunks(job.id)).toBe(1);
+        expect(await collect(store.readReportParts(job.id, 'succeeded'))).toEqual([]);
+        expect(await store.reportLength(job.id)).toEqual({ succeeded: 0, failed: 0 });
+      });
+    });
+
     describe('report parts', () => {
       it('come back in index order, byte for byte, whatever the completion order; lengths match', async () => {
         const n = 21; // more than a page of parts

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 
 import type { JobStore } from '../../src/store/job-store.js';
-import { MIGRATIONS, openSqliteJobStore, SqliteStoreError } from '../../src/store/sqlite/index.js';
+import { MIGRATIONS, migrate, openSqliteJobStore, SqliteStoreError } from '../../src/store/sqlite/index.js';
 import { runChunkStoreContract } from './chunk-store.contract.js';
 import { runJobStoreContract, type JobStoreHarness } from './job-store.contract.js';
 
@@ -111,6 +111,31 @@ describe('SQLite JobStore specifics', () => {
     expect((err as Error).message).toContain(`migrations ${MIGRATIONS.length + 41} are unknown`);
   });
 
+  it('migration 4 (chunk checkpoints) keeps the report parts and chunks a version-3 database holds', async () => {
+    const raw = rawConnection();
+    raw.pragma('foreign_keys = ON');
+    migrate(raw, 1, MIGRATIONS.slice(0, 3));
+    raw.prepare(
+      `INSERT INTO jobs (id, account_id, arn, status, priority, client_request_token, request_hash, created_ms, updated_ms, spec_json, total_tasks, succeeded_tasks)
+       VALUES ('job-1', '111122223333', 'arn:aws:s3:us-east-1:111122223333:job/job-1', 'Active', 1, 't', 'h', 1, 1, '{}', 5, 3)`,
+    ).run();
+    raw.prepare(`INSERT INTO job_chunks (job_id, chunk_index, task_count, locator_json, state, lease_owner, lease_token, lease_expires_ms, succeeded_tasks, done_ms)
+       VALUES ('job-1', 0, 3, '{}', 'done', 'n', 'tok', 5, 3, 4), ('job-1', 1, 2, '{"i":1}', 'pending', NULL, NULL, NULL, 0, NULL)`).run();
+    raw.prepare(`INSERT INTO job_chunk_reports (job_id, chunk_index, status, bytes, body) VALUES ('job-1', 0, 'succeeded', 3, X'616263')`).run();
+    raw.close();
+    raws.splice(raws.indexOf(raw), 1);
+
+    const store = await open();
+    expect((await collect(store.readReportParts('job-1', 'succeeded'))).map((b) => b.toString())).toEqual(['abc']);
+    expect(await store.reportLength('job-1')).toEqual({ succeeded: 3, failed: 0 });
+    const [claimed] = await store.claimChunks('job-1', 'node', 5, 1000, 10);
+    expect(claimed).toMatchObject({ index: 1, doneTasks: 0, taskCount: 2, locator: { i: 1 } });
+    if (!claimed) throw new Error('claim');
+    await store.checkpointChunk('job-1', 1, claimed.token, { succeeded: 1, failed: 0, reportSucceeded: Buffer.from('d'), reportFailed: Buffer.alloc(0) });
+    expect((await collect(store.readReportParts('job-1', 'succeeded'))).map((b) => b.toString())).toEqual(['abc', 'd']);
+    expect(await store.deleteChunks('job-1')).toBe(2);
+  });
+
   it('fails with a clear Busy error when another connection holds the write lock, and reads meanwhile', async () => {
     const store = await open({ busyTimeoutMs: 50 });
     const { job } = await store.createJob({
@@ -149,3 +174,9 @@ describe('SQLite JobStore specifics', () => {
     expect((await store.updatePriority('111122223333', 'job-1', 5, 2)).from).toBe(1);
   });
 });
+
+async function collect(parts: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const part of parts) out.push(part);
+  return out;
+}

@@ -251,7 +251,7 @@ group('cancel, in each status a job can be cancelled in', () => {
     const mark = rig.proxy.log.length;
     lowGate.open();
     expectCancelled(await reach(rig, lowId, 'Cancelled'), 'make room');
-    // Pausing would have finished the chunks it holds; cancelling starts none of their tasks.
+    // Neither Pausing nor Cancelling starts a task: only the ones held in flight ran.
     expect(rig.proxy.count(taskOf('l'), mark)).toBe(0);
     expect(await expectExactPartialRun(rig, lowId, low)).toBe(5 + JOB_CONCURRENCY);
 
@@ -316,12 +316,13 @@ group('priorities', () => {
     const rig = await startRig();
     const { low, high, lowGate, highGate, lowId, highId } = await lowPushedAside(rig, { tasks: 100, missingEvery: 20, ran: 10 }, { tasks: 30, missingEvery: 10 });
     await reach(rig, highId, 'Active');
-    // L finishes the chunks it holds, then is Paused while H runs.
+    // L starts no task once Pausing: the ones in flight end, the rest of its chunks is given back
+    // (checkpointed), and it is Paused while H runs.
     lowGate.open();
     const paused = await reach(rig, lowId, 'Paused');
     const { NumberOfTasksSucceeded: ok = 0, NumberOfTasksFailed: failed = 0 } = paused.ProgressSummary ?? {};
     expect(ok + failed).toBe(rig.proxy.count(taskOf('l')));
-    expect(ok + failed).toBeLessThan(100);
+    expect(ok + failed).toBe(10 + JOB_CONCURRENCY);
     expect(paused.TerminationDate).toBeUndefined();
     expect(await listed(rig, 'Paused')).toEqual([lowId]);
     expect(await listed(rig, 'Active')).toEqual([highId]);

@@ -21,6 +21,7 @@ import {
   JobStoreError,
   REPORT_PART_STATUSES,
   type AddChunksResult,
+  type ChunkCheckpoint,
   type ChunkCounts,
   type ChunkLease,
   type ChunkOutcome,
@@ -43,6 +44,7 @@ export type ChunkOperations = Pick<
   | 'releaseChunk'
   | 'releaseLeasesOf'
   | 'completeChunk'
+  | 'checkpointChunk'
   | 'chunkCounts'
   | 'readReportParts'
   | 'reportLength'
@@ -111,10 +113,16 @@ function toClaimed(row: ChunkRow): ClaimedChunk {
     token: row.lease_token,
     locator,
     taskCount: row.task_count,
+    doneTasks: doneTasksOf(row),
     owner: row.lease_owner,
     attempt: row.attempts,
     leaseExpiresMs: row.lease_expires_ms,
   };
+}
+
+/** Tasks at the start of the chunk that checkpoints already committed (all of them once done). */
+function doneTasksOf(row: ChunkRow): number {
+  return row.succeeded_tasks + row.failed_tasks;
 }
 
 /** Why `token` does not hold chunk `row` (for the LeaseLost message). */
@@ -145,21 +153,72 @@ function prepareNewChunk(chunk: NewChunk): PreparedChunk {
   return { index: chunk.index, taskCount: chunk.taskCount, locatorJson };
 }
 
-function checkOutcome(jobId: string, row: ChunkRow, outcome: ChunkOutcome): void {
+function checkCounts(what: string, outcome: ChunkCheckpoint): number {
   const { succeeded, failed } = outcome;
   if (!Number.isSafeInteger(succeeded) || !Number.isSafeInteger(failed) || succeeded < 0 || failed < 0) {
-    throw new RangeError(`completeChunk: succeeded and failed must be integers ≥ 0, got ${succeeded} and ${failed}`);
-  }
-  const counted = succeeded + failed;
-  if (counted > row.task_count || (counted < row.task_count && outcome.partial !== true)) {
-    throw new RangeError(
-      `completeChunk: chunk ${row.chunk_index} of job ${jobId} has ${row.task_count} tasks, ` +
-        `not ${succeeded} succeeded + ${failed} failed` +
-        (counted < row.task_count ? ' (a chunk cut short by a cancel must say partial: true)' : ''),
-    );
+    throw new RangeError(`${what}: succeeded and failed must be integers ≥ 0, got ${succeeded} and ${failed}`);
   }
   if (!Buffer.isBuffer(outcome.reportSucceeded) || !Buffer.isBuffer(outcome.reportFailed)) {
-    throw new RangeError('completeChunk: the report parts must be Buffers');
+    throw new RangeError(`${what}: the report parts must be Buffers`);
+  }
+  return succeeded + failed;
+}
+
+function checkOutcome(jobId: string, row: ChunkRow, outcome: ChunkOutcome): void {
+  const counted = checkCounts('completeChunk', outcome);
+  const remaining = row.task_count - doneTasksOf(row);
+  if (counted > remaining || (counted < remaining && outcome.partial !== true)) {
+    throw new RangeError(
+      `completeChunk: chunk ${row.chunk_index} of job ${jobId} has ${remaining} tasks left ` +
+        `(${row.task_count} in all), not ${outcome.succeeded} succeeded + ${outcome.failed} failed` +
+        (counted < remaining ? ' (a chunk cut short by a cancel must say partial: true)' : ''),
+    );
+  }
+}
+
+function checkCheckpoint(jobId: string, row: ChunkRow, checkpoint: ChunkCheckpoint): void {
+  const counted = checkCounts('checkpointChunk', checkpoint);
+  const remaining = row.task_count - doneTasksOf(row);
+  if (counted < 1 || counted >= remaining) {
+    throw new RangeError(
+      `checkpointChunk: chunk ${row.chunk_index} of job ${jobId} has ${remaining} tasks left; a checkpoint ` +
+        `commits 1 to ${remaining - 1} of them, not ${counted} (all of them is completeChunk)`,
+    );
+  }
+}
+
+/** The chunk row `token` holds, or LeaseLost (NotFound for an unknown job). */
+function heldChunk(
+  sql: ReturnType<typeof prepareChunkStatements>,
+  jobId: string,
+  index: number,
+  token: string,
+): ChunkRow {
+  const row = sql.chunk.get(jobId, index);
+  if (!row) {
+    if (sql.jobExists.get(jobId) === undefined) throw notFound(jobId);
+    throw new JobStoreError('LeaseLost', `Job ${jobId} has no chunk ${index} (deleted, or never added)`);
+  }
+  if (row.lease_token !== token) {
+    throw new JobStoreError('LeaseLost', `The lease on chunk ${index} of job ${jobId} is lost: ${leaseLostReason(row)}`);
+  }
+  return row;
+}
+
+/** Stores a commit's non-empty report parts, after the chunk's earlier ones. */
+function insertParts(
+  sql: ReturnType<typeof prepareChunkStatements>,
+  jobId: string,
+  row: ChunkRow,
+  parts: { reportSucceeded: Buffer; reportFailed: Buffer },
+): void {
+  const firstTask = doneTasksOf(row);
+  const byStatus: readonly [ReportPartStatus, Buffer][] = [
+    ['succeeded', parts.reportSucceeded],
+    ['failed', parts.reportFailed],
+  ];
+  for (const [status, body] of byStatus) {
+    if (body.length > 0) sql.insertReport.run(jobId, row.chunk_index, firstTask, status, body.length, body);
   }
 }
 
@@ -247,14 +306,7 @@ export function createChunkOperations(
 
   const completeTx = db.transaction(
     (jobId: string, index: number, token: string, outcome: ChunkOutcome, nowMs: number): CompleteChunkResult => {
-      const row = sql.chunk.get(jobId, index);
-      if (!row) {
-        assertJob(jobId);
-        throw new JobStoreError('LeaseLost', `Job ${jobId} has no chunk ${index} (deleted, or never added)`);
-      }
-      if (row.lease_token !== token) {
-        throw new JobStoreError('LeaseLost', `The lease on chunk ${index} of job ${jobId} is lost: ${leaseLostReason(row)}`);
-      }
+      const row = heldChunk(sql, jobId, index, token);
       if (row.state === 'done') {
         const progress = sql.progress.get(jobId);
         if (!progress) throw notFound(jobId);
@@ -263,16 +315,26 @@ export function createChunkOperations(
       checkOutcome(jobId, row, outcome);
       const marked = sql.markDone.run(outcome.succeeded, outcome.failed, nowMs, jobId, index, token);
       if (marked.changes !== 1) throw new Error(`chunk ${index} of job ${jobId} changed under an IMMEDIATE transaction`);
-      const parts: readonly [ReportPartStatus, Buffer][] = [
-        ['succeeded', outcome.reportSucceeded],
-        ['failed', outcome.reportFailed],
-      ];
-      for (const [status, body] of parts) {
-        if (body.length > 0) sql.insertReport.run(jobId, index, status, body.length, body);
-      }
+      insertParts(sql, jobId, row, outcome);
       const progress = sql.addProgress.get(outcome.succeeded, outcome.failed, jobId);
       if (!progress) throw notFound(jobId);
       return { outcome: 'completed', progress: toProgress(progress) };
+    },
+  );
+
+  const checkpointTx = db.transaction(
+    (jobId: string, index: number, token: string, checkpoint: ChunkCheckpoint): { progress: JobProgress } => {
+      const row = heldChunk(sql, jobId, index, token);
+      if (row.state !== 'leased') {
+        throw new JobStoreError('LeaseLost', `Chunk ${index} of job ${jobId} is no longer leased: ${leaseLostReason(row)}`);
+      }
+      checkCheckpoint(jobId, row, checkpoint);
+      const changed = sql.checkpoint.run(checkpoint.succeeded, checkpoint.failed, jobId, index, token);
+      if (changed.changes !== 1) throw new Error(`chunk ${index} of job ${jobId} changed under an IMMEDIATE transaction`);
+      insertParts(sql, jobId, row, checkpoint);
+      const progress = sql.addProgress.get(checkpoint.succeeded, checkpoint.failed, jobId);
+      if (!progress) throw notFound(jobId);
+      return { progress: toProgress(progress) };
     },
   );
 
@@ -294,18 +356,18 @@ export function createChunkOperations(
     if (!(REPORT_PART_STATUSES as readonly string[]).includes(status)) {
       throw new RangeError(`readReportParts: status must be succeeded or failed, got ${String(status)}`);
     }
-    let after = -1;
+    let after = { index: -1, firstTask: 0 };
     let first = true;
     for (;;) {
       // One short query per page: better-sqlite3 allows no other statement on the connection while
       // an iterator is open, and the consumer awaits uploads between parts.
       const page = await run(() => {
         if (first) assertJob(jobId);
-        return sql.reportPage.all(jobId, after, status, REPORT_PAGE_PARTS);
+        return sql.reportPage.all(jobId, status, after.index, after.firstTask, REPORT_PAGE_PARTS);
       });
       first = false;
       for (const row of page) {
-        after = row.chunk_index;
+        after = { index: row.chunk_index, firstTask: row.first_task };
         yield row.body;
       }
       if (page.length < REPORT_PAGE_PARTS) return;
@@ -350,6 +412,12 @@ export function createChunkOperations(
         assertIndex('completeChunk', index);
         assertTime('completeChunk', nowMs);
         return completeTx.immediate(jobId, index, token, outcome, nowMs);
+      }),
+
+    checkpointChunk: (jobId, index, token, checkpoint) =>
+      run(() => {
+        assertIndex('checkpointChunk', index);
+        return checkpointTx.immediate(jobId, index, token, checkpoint);
       }),
 
     chunkCounts: (jobId) =>

@@ -1,5 +1,5 @@
 /**
- * The SQL of chunks, leases and report parts (migration 2), prepared once per connection. Each
+ * The SQL of chunks, leases and report parts (migrations 2–4), prepared once per connection. Each
  * statement touches one chunk or one index range; none rewrites the job row beyond its counters.
  */
 import type Database from 'better-sqlite3';
@@ -72,15 +72,17 @@ export interface ChunkStatements {
   readonly markDone: Database.Statement<
     [succeeded: number, failed: number, doneMs: number, jobId: string, index: number, token: string]
   >;
+  /** adds a checkpoint's counts to the chunk and gives it back (pending) */
+  readonly checkpoint: Database.Statement<[succeeded: number, failed: number, jobId: string, index: number, token: string]>;
   readonly insertReport: Database.Statement<
-    [jobId: string, index: number, status: string, bytes: number, body: Buffer]
+    [jobId: string, index: number, firstTask: number, status: string, bytes: number, body: Buffer]
   >;
   readonly addProgress: Database.Statement<[succeeded: number, failed: number, jobId: string], ProgressRow>;
 
   readonly countsByState: Database.Statement<[jobId: string], { state: string; n: number }>;
   readonly reportPage: Database.Statement<
-    [jobId: string, afterIndex: number, status: string, limit: number],
-    { chunk_index: number; body: Buffer }
+    [jobId: string, status: string, afterIndex: number, afterFirstTask: number, limit: number],
+    { chunk_index: number; first_task: number; body: Buffer }
   >;
   readonly reportBytes: Database.Statement<[jobId: string], { status: string; bytes: number }>;
 
@@ -143,11 +145,17 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
        WHERE state = 'leased' AND lease_owner = ?`,
     ),
     markDone: db.prepare(
-      `UPDATE job_chunks SET state = 'done', succeeded_tasks = ?, failed_tasks = ?, done_ms = ?
+      `UPDATE job_chunks SET state = 'done', succeeded_tasks = succeeded_tasks + ?, failed_tasks = failed_tasks + ?, done_ms = ?
+       WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?`,
+    ),
+    checkpoint: db.prepare(
+      `UPDATE job_chunks
+       SET state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_ms = NULL,
+           succeeded_tasks = succeeded_tasks + ?, failed_tasks = failed_tasks + ?
        WHERE job_id = ? AND chunk_index = ? AND state = 'leased' AND lease_token = ?`,
     ),
     insertReport: db.prepare(
-      'INSERT INTO job_chunk_reports (job_id, chunk_index, status, bytes, body) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO job_chunk_reports (job_id, chunk_index, first_task, status, bytes, body) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     addProgress: db.prepare(
       `UPDATE jobs SET succeeded_tasks = succeeded_tasks + ?, failed_tasks = failed_tasks + ?
@@ -156,9 +164,9 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
 
     countsByState: db.prepare('SELECT state, count(*) AS n FROM job_chunks WHERE job_id = ? GROUP BY state'),
     reportPage: db.prepare(
-      `SELECT chunk_index, body FROM job_chunk_reports
-       WHERE job_id = ? AND chunk_index > ? AND status = ?
-       ORDER BY chunk_index LIMIT ?`,
+      `SELECT chunk_index, first_task, body FROM job_chunk_reports
+       WHERE job_id = ? AND status = ? AND (chunk_index, first_task) > (?, ?)
+       ORDER BY chunk_index, first_task LIMIT ?`,
     ),
     reportBytes: db.prepare(
       'SELECT status, sum(bytes) AS bytes FROM job_chunk_reports WHERE job_id = ? GROUP BY status',

@@ -145,6 +145,30 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX job_chunks_owner ON job_chunks (lease_owner) WHERE state = 'leased';
     `,
   },
+  {
+    version: 4,
+    name: 'chunk checkpoints',
+    sql: `
+      -- checkpointChunk commits the leading tasks of a chunk and gives the rest back, so a chunk may
+      -- have several report parts per status: first_task (the part's first task, counted from the
+      -- chunk's start) orders them and is unique per part. A pending chunk's done prefix is
+      -- job_chunks.succeeded_tasks + failed_tasks (0 for a chunk never checkpointed).
+      CREATE TABLE job_chunk_reports_v4 (
+        job_id      TEXT    NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        first_task  INTEGER NOT NULL CHECK (first_task >= 0),
+        status      TEXT    NOT NULL CHECK (status IN ('succeeded', 'failed')),
+        bytes       INTEGER NOT NULL CHECK (bytes > 0),
+        body        BLOB    NOT NULL,
+        PRIMARY KEY (job_id, chunk_index, status, first_task),
+        FOREIGN KEY (job_id, chunk_index) REFERENCES job_chunks (job_id, chunk_index) ON DELETE CASCADE
+      ) STRICT;
+      INSERT INTO job_chunk_reports_v4 (job_id, chunk_index, first_task, status, bytes, body)
+        SELECT job_id, chunk_index, 0, status, bytes, body FROM job_chunk_reports;
+      DROP TABLE job_chunk_reports;
+      ALTER TABLE job_chunk_reports_v4 RENAME TO job_chunk_reports;
+    `,
+  },
 ] satisfies Migration[]);
 
 const LEDGER_SQL = `
