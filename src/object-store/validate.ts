@@ -1,6 +1,6 @@
 /** S3's rules for names, keys, tags, storage classes and user metadata, with S3's errors. */
 import { S3Error, invalidArgument } from './errors.js';
-import type { StorageClass, Tag } from './object-store.js';
+import type { SseAlgorithm, StorageClass, Tag } from './object-store.js';
 
 /** Bucket names the server keeps for itself: `/v20180820` is the S3 Control jobs API. */
 export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['v20180820']);
@@ -67,6 +67,14 @@ export function parseStorageClass(value: string | undefined): StorageClass | und
   throw new S3Error('InvalidStorageClass', `The storage class you specified is not valid: "${value}"`, {
     fields: { StorageClassRequested: value },
   });
+}
+
+const SSE_ALGORITHMS: readonly SseAlgorithm[] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+/** x-amz-server-side-encryption: one of S3's algorithms, else 400 InvalidArgument naming the header. */
+export function parseSseAlgorithm(value: string): SseAlgorithm {
+  if ((SSE_ALGORITHMS as readonly string[]).includes(value)) return value as SseAlgorithm;
+  throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', value);
 }
 
 /** Storage classes whose objects must be restored before they can be read. */

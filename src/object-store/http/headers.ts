@@ -13,12 +13,11 @@ import type {
   ObjectLock,
   ObjectMetadata,
   ServerSideEncryption,
-  SseAlgorithm,
   SystemMetadata,
   Tag,
   WriteAttributes,
 } from '../object-store.js';
-import { parseStorageClass, parseTaggingHeader } from '../validate.js';
+import { parseSseAlgorithm, parseStorageClass, parseTaggingHeader } from '../validate.js';
 import { decodeHeaderValue, encodeHeaderValue } from '../../lib/rfc2047.js';
 import type { HeaderBag } from './reply.js';
 import { header, httpDate, type S3Request } from './request.js';
@@ -122,8 +121,6 @@ export function refuseSseCRead(r: S3Request): void {
   throw new S3Error('InvalidRequest', 'The encryption parameters are not applicable to this object.');
 }
 
-const SSE_ALGORITHMS: readonly SseAlgorithm[] = ['AES256', 'aws:kms', 'aws:kms:dsse'];
-
 /**
  * x-amz-server-side-encryption, -aws-kms-key-id and -bucket-key-enabled as a write asks for them
  * (undefined when none is sent). Values are checked here; how they combine, by the store
@@ -134,9 +131,6 @@ export function encryptionFromHeaders(r: S3Request): EncryptionRequest | undefin
   const keyId = header(r, 'x-amz-server-side-encryption-aws-kms-key-id');
   const bucketKey = header(r, 'x-amz-server-side-encryption-bucket-key-enabled');
   if (algorithm === undefined && (keyId === undefined || keyId === '') && bucketKey === undefined) return undefined;
-  if (algorithm !== undefined && !SSE_ALGORITHMS.includes(algorithm as SseAlgorithm)) {
-    throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', algorithm);
-  }
   let bucketKeyEnabled: boolean | undefined;
   if (bucketKey !== undefined) {
     const v = bucketKey.trim().toLowerCase();
@@ -146,7 +140,7 @@ export function encryptionFromHeaders(r: S3Request): EncryptionRequest | undefin
     bucketKeyEnabled = v === 'true';
   }
   return {
-    ...(algorithm !== undefined ? { algorithm: algorithm as SseAlgorithm } : {}),
+    ...(algorithm !== undefined ? { algorithm: parseSseAlgorithm(algorithm) } : {}),
     ...(keyId !== undefined && keyId !== '' ? { kmsKeyId: keyId } : {}),
     ...(bucketKeyEnabled !== undefined ? { bucketKeyEnabled } : {}),
   };

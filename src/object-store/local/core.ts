@@ -267,10 +267,9 @@ export function resolveAttributes(
   };
 }
 
-const SSE_ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
-
 /**
- * The encryption a write gets, checked as S3 checks it: a known algorithm; a KMS key id only with
+ * The encryption a write gets, checked as S3 checks it (the algorithm is one S3 knows: the HTTP
+ * layer parsed it, validate.ts parseSseAlgorithm): a KMS key id only with
  * SSE-KMS (or DSSE-KMS); an S3 Bucket Key only with SSE-KMS (S3 has none for SSE-S3 or DSSE-KMS).
  * Nothing asked = SSE-S3, the default S3 applies to every object since January 2023 (the
  * embedded store has no bucket default-encryption configuration to say otherwise).
@@ -278,7 +277,6 @@ const SSE_ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'aws:kms', 'aws:k
 export function resolveEncryption(asked: EncryptionRequest | undefined): ServerSideEncryption {
   if (asked === undefined) return DEFAULT_ENCRYPTION;
   const algorithm = asked.algorithm ?? DEFAULT_ENCRYPTION.algorithm;
-  if (!SSE_ALGORITHMS.has(algorithm)) throw invalidArgument('The encryption method specified is not supported', 'x-amz-server-side-encryption', algorithm);
   const kms = algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse';
   if (asked.kmsKeyId !== undefined && !kms) {
     throw invalidArgument(
@@ -295,7 +293,7 @@ export function resolveEncryption(asked: EncryptionRequest | undefined): ServerS
     );
   }
   return {
-    algorithm: algorithm as ServerSideEncryption['algorithm'],
+    algorithm,
     ...(asked.kmsKeyId !== undefined ? { kmsKeyId: asked.kmsKeyId } : {}),
     ...(asked.bucketKeyEnabled === true ? { bucketKeyEnabled: true } : {}),
   };
