@@ -1,7 +1,7 @@
 /**
  * Crash safety (issue 4): a server process running a 5,000-task tagging job with a report is
- * killed with SIGKILL while preparing, while running and while writing the report, and started
- * again on the same data dir each time. In the end the job is Complete, the report holds each
+ * killed with SIGKILL while preparing, while running and while writing the report, stopped with
+ * SIGTERM while running, and started again on the same data dir each time. In the end the job is Complete, the report holds each
  * manifest line exactly once, the counts equal the report, and each result file's MD5 is right.
  *
  * The engine reaches the store over HTTP (S3BATCH_STORAGE_ENDPOINT = the server itself): a task
@@ -59,7 +59,7 @@ const md5 = (text: string): string => createHash('md5').update(text).digest('hex
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('engine crash safety', () => {
-  it('survives SIGKILL while preparing, running and writing the report: each manifest line counted and reported once', async () => {
+  it('survives SIGKILL while preparing, running and writing the report, and SIGTERM while running: each manifest line counted and reported once', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 's3batch-crash-'));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -92,17 +92,30 @@ describe('engine crash safety', () => {
     kills.push((await describeJob(control, jobId)).Status!);
     await restart();
 
-    // 2. While running: once a random share of the tasks is done.
-    const ranBeforeKill = 500 + Math.floor(Math.random() * 3_500);
-    for (let end = Date.now() + 15_000; Date.now() < end; await sleep(10)) {
-      const job = await describeJob(control, jobId);
-      const ran = (job.ProgressSummary?.NumberOfTasksSucceeded ?? 0) + (job.ProgressSummary?.NumberOfTasksFailed ?? 0);
-      if (ran >= ranBeforeKill || job.Status !== 'Active' && job.Status !== 'Ready' && job.Status !== 'Preparing' && job.Status !== 'New') break;
-    }
-    kills.push((await describeJob(control, jobId)).Status!);
+    /** Waits until `n` tasks ran (or the job is past running); answers the status then. */
+    const ranAtLeast = async (n: number): Promise<string> => {
+      for (let end = Date.now() + 15_000; Date.now() < end; await sleep(10)) {
+        const job = await describeJob(control, jobId);
+        const ran = (job.ProgressSummary?.NumberOfTasksSucceeded ?? 0) + (job.ProgressSummary?.NumberOfTasksFailed ?? 0);
+        if (ran >= n || (job.Status !== 'Active' && job.Status !== 'Ready' && job.Status !== 'Preparing' && job.Status !== 'New')) break;
+      }
+      return (await describeJob(control, jobId)).Status!;
+    };
+
+    // 2. A graceful stop (SIGTERM) while running: the chunks cut short are checkpointed, and the
+    // next start runs only what is left of them.
+    kills.push(`SIGTERM in ${await ranAtLeast(300 + Math.floor(Math.random() * 1_200))}`);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    children.delete(child);
+    child = await startChild(env);
+
+    // 3. SIGKILL while running: once a random share of the tasks is done.
+    kills.push(await ranAtLeast(1_600 + Math.floor(Math.random() * 2_400)));
     await restart();
 
-    // 3. While writing the report: as soon as the job is seen Completing (if the poll catches it).
+    // 4. While writing the report: as soon as the job is seen Completing (if the poll catches it).
     for (let end = Date.now() + 20_000; Date.now() < end; await sleep(2)) {
       const status = (await describeJob(control, jobId)).Status!;
       if (status === 'Completing') {
@@ -128,6 +141,6 @@ describe('engine crash safety', () => {
     expect(rows.map((r) => r.split(',').slice(0, 2).join(',')).sort()).toEqual([...lines].sort());
     expect(rows.every((r) => r.includes(',succeeded,200,,'))).toBe(true);
     expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 5_000, NumberOfTasksSucceeded: rows.length, NumberOfTasksFailed: 0 });
-    expect(kills.length).toBeGreaterThanOrEqual(2);
+    expect(kills.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 });
