@@ -134,7 +134,7 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
   return async (task, s3) => {
     if (badAcl !== undefined) throw new S3PortError('MalformedACLError', 400, `${MALFORMED_ACL_MESSAGE} (${badAcl})`);
     const request: CopyObjectRequest = { ...template, source: taskRef(task), key: `${prefix}${task.key}` };
-    const readOptions = request.requestPayer === true ? { requestPayer: true } : {};
+    const readOptions = payerOf(request);
     if (threshold >= COPY_OBJECT_LIMIT) {
       // At S3's own limit one request does: CopyObject, and only a source the store refuses as
       // too large costs a HeadObject and a multipart copy.
@@ -167,6 +167,11 @@ export function copy(op: S3CopyObjectOperation, options: CopyOptions = {}): Task
   };
 }
 
+/** `requestPayer` for every other request of a Requester Pays copy (reads, upload calls), else nothing. */
+function payerOf(request: CopyObjectRequest): { requestPayer?: true } {
+  return request.requestPayer === true ? { requestPayer: true } : {};
+}
+
 /**
  * S3 answers a CopyObject of a source over 5 GB with 400 InvalidRequest "The specified copy source
  * is larger than the maximum allowable size for a copy source: 5368709120"; some S3-compatible
@@ -195,7 +200,7 @@ async function multipartCopy(s3: S3Port, request: CopyObjectRequest, head: Objec
     if (request.ifModifiedSince !== undefined && seconds(head.lastModified) <= seconds(request.ifModifiedSince)) throw preconditionFailed();
     if (request.ifUnmodifiedSince !== undefined && seconds(head.lastModified) > seconds(request.ifUnmodifiedSince)) throw preconditionFailed();
   }
-  const payer = request.requestPayer === true ? { requestPayer: true } : {};
+  const payer = payerOf(request);
   const base: PortMetadata =
     request.metadataDirective === 'REPLACE' ? (request.metadata ?? { system: {}, user: {} }) : (head.metadata ?? { system: {}, user: {} });
   // As CopyObject: the redirect is the request's or none, never the source's (which a COPY's
