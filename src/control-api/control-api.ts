@@ -15,7 +15,7 @@ import { parseQuery, safeDecode } from '../http/request-target.js';
 import { hostIdFor } from '../http/request-id.js';
 import { sendXml } from '../http/respond.js';
 import { fromAuthFailure, renderErrorResponse, S3ControlError, toS3ControlError } from './errors.js';
-import { validateJobId } from './params.js';
+import { checkQueryCharacters, validateJobId } from './params.js';
 import type { Route, RoutePath } from './route.js';
 import { createJob } from './routes/create-job.js';
 import { describeJob } from './routes/describe-job.js';
@@ -75,11 +75,13 @@ export function createControlApi(options: ControlApiOptions): ControlApiHandler 
       if (!route) {
         throw new S3ControlError('MethodNotAllowed', `The ${req.method} method is not allowed on ${target.rawPath}`);
       }
+      const query = parseQuery(target.rawQuery);
+      checkQueryCharacters(query);
       const response = await route
         .handle({
           accountId,
           jobId: jobId === undefined ? undefined : validateJobId(jobId, route.operation === 'ListJobs' ? 'InvalidRequestException' : 'BadRequestException'),
-          query: parseQuery(target.rawQuery),
+          query,
           body,
           jobs,
         })

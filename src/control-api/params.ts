@@ -4,7 +4,25 @@
  * parameter, with the operation's validation error code.
  */
 import { isJobStatus, REQUESTED_JOB_STATUSES, type JobStatus, type RequestedJobStatus } from '../domain/job-status.js';
+import { findNonXmlChar } from '../lib/xml.js';
 import { S3ControlError, type S3ControlErrorCode } from './errors.js';
+
+/**
+ * Every query parameter of every jobs-API request, before any route reads it: a value is text the
+ * API may store (`statusUpdateReason`) or echo in an error, and responses are XML, so a character
+ * XML 1.0 does not allow is refused here, as a malformed request (400 InvalidRequest).
+ */
+export function checkQueryCharacters(pairs: ReadonlyArray<readonly [string, string]>): void {
+  for (const [name, value] of pairs) {
+    const bad = findNonXmlChar(name) ?? findNonXmlChar(value);
+    if (bad !== undefined) {
+      throw new S3ControlError(
+        'InvalidRequest',
+        `The query parameter "${clip(name.replace(/[^\x20-\x7e]/g, '?'))}" holds the character ${bad}, which is not allowed in the jobs API`,
+      );
+    }
+  }
+}
 
 type ValidationCode = Extract<S3ControlErrorCode, 'BadRequestException' | 'InvalidRequestException'>;
 

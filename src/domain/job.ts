@@ -4,10 +4,27 @@
  */
 import type { JobStatus } from './job-status.js';
 import type { JobSpec, S3Tag } from './job-spec.js';
+import { clipText, visibleText } from './text.js';
 
 export interface JobFailure {
   readonly FailureCode: string;
   readonly FailureReason: string;
+}
+
+/** The model's limits (reference §3.2 JobFailure): FailureCode ≤ 64, FailureReason ≤ 256 characters. */
+const MAX_FAILURE_CODE = 64;
+const MAX_FAILURE_REASON = 256;
+
+/**
+ * The one way to make a FailureReasons entry: a reason may quote user input (a manifest line, a
+ * store's message), so control characters are spelled out and both parts clipped to the model's
+ * limits — what is stored can always be rendered (domain/text.ts).
+ */
+export function jobFailure(code: string, reason: string): JobFailure {
+  return {
+    FailureCode: clipText(visibleText(code), MAX_FAILURE_CODE),
+    FailureReason: clipText(visibleText(reason), MAX_FAILURE_REASON),
+  };
 }
 
 export interface JobProgress {

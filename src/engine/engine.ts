@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
-import type { Job, LiveProgress } from '../domain/job.js';
+import { jobFailure, type Job, type LiveProgress } from '../domain/job.js';
 import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
@@ -173,10 +173,10 @@ export function createEngine(options: EngineOptions): Engine {
       if (job.suspendedMs === null || now - job.suspendedMs <= SUSPENDED_EXPIRY_MS) continue;
       const failed = await moveJob(ctx, job, ['Suspended'], 'Failed', {
         failureReasons: [
-          {
-            FailureCode: 'SuspendedJobExpired',
-            FailureReason: 'The job waited in Suspended for more than 30 days without being confirmed (UpdateJobStatus to Ready), so it failed',
-          },
+          jobFailure(
+            'SuspendedJobExpired',
+            'The job waited in Suspended for more than 30 days without being confirmed (UpdateJobStatus to Ready), so it failed',
+          ),
         ],
       });
       if (failed) dropChunksOf(failed);

@@ -4,7 +4,7 @@
  * crash is simply finalized again (report file names are stable: a rewrite overwrites).
  */
 import { Readable } from 'node:stream';
-import type { Job, JobFailure } from '../domain/job.js';
+import { jobFailure, type Job, type JobFailure } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
 import { writeCompletionReport, type ReportPart } from '../reports/index.js';
 import type { ReportPartStatus } from '../store/job-store.js';
@@ -42,9 +42,6 @@ async function writeReport(ctx: EngineContext, job: Job): Promise<JobFailure | u
   } catch (err) {
     const failure = classifyFailure(err);
     ctx.logger.error({ jobId: job.id, err }, 'completion report could not be written');
-    return {
-      FailureCode: 'ReportWriteFailed',
-      FailureReason: `The job report could not be written to your report bucket: ${failure.code} (${failure.message})`.slice(0, 256),
-    };
+    return jobFailure('ReportWriteFailed', `The job report could not be written to your report bucket: ${failure.code} (${failure.message})`);
   }
 }

@@ -7,7 +7,7 @@
  * back), so nothing is counted twice. It stops claiming when the job is paused, cancelled, failing
  * or the engine stops; what happens to in-flight chunks depends on why (see `settle`).
  */
-import { withLiveProgress, type Job, type JobProgress, type LiveProgress } from '../domain/job.js';
+import { jobFailure, withLiveProgress, type Job, type JobFailure, type JobProgress, type LiveProgress } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, type ChunkReader, type ManifestTask } from '../manifests/index.js';
 import { operationFor, type OperationOptions } from '../operations/registry.js';
@@ -47,7 +47,7 @@ export class JobRun {
   private readonly limit: AdaptiveLimit;
   private readonly operation: TaskOperation;
   private reader: ChunkReader | undefined;
-  private failure: { FailureCode: string; FailureReason: string } | undefined;
+  private failure: JobFailure | undefined;
   private failing: Promise<unknown> = Promise.resolve();
   /** Per claimed chunk: tasks finished but not yet committed (node-local; see JobServiceOptions.liveProgress). */
   private readonly inflight = new Map<number, { succeeded: number; failed: number }>();
@@ -339,7 +339,7 @@ export class JobRun {
   /** Stops claiming; in-flight chunks finish, then the report is written and the job fails. */
   private failJob(code: string, reason: string): void {
     if (this.failure || this.mode === 'cancelling' || this.mode === 'stopping') return;
-    this.failure = { FailureCode: code, FailureReason: reason.slice(0, 256) };
+    this.failure = jobFailure(code, reason);
     this.mode = 'failing';
     this.failing = moveJob(this.ctx, this.job, ['Active', 'Pausing', 'Paused'], 'Failing', { failureReasons: [this.failure] }).catch((err: unknown) =>
       this.ctx.logger.error({ jobId: this.job.id, err }, 'could not move the job to Failing'),

@@ -4,7 +4,7 @@
  * job with a FailureReason telling the user what to fix. Safe to run again on a job found in
  * Preparing after a crash: addChunks is idempotent, and a conflicting leftover is wiped first.
  */
-import type { Job } from '../domain/job.js';
+import { jobFailure, type Job } from '../domain/job.js';
 import { operationName, type OperationName } from '../domain/job-spec.js';
 import { ManifestError, prepareManifest, type PreparedManifest } from '../manifests/index.js';
 import { JobStoreError, type NewChunk } from '../store/job-store.js';
@@ -103,5 +103,5 @@ async function finish(ctx: EngineContext, job: Job): Promise<Job | undefined> {
 
 async function fail(ctx: EngineContext, job: Job, code: string, reason: string): Promise<Job | undefined> {
   ctx.logger.info({ jobId: job.id, code, reason }, 'job failed in preparation');
-  return moveJob(ctx, job, ['New', 'Preparing'], 'Failed', { failureReasons: [{ FailureCode: code, FailureReason: reason }] });
+  return moveJob(ctx, job, ['New', 'Preparing'], 'Failed', { failureReasons: [jobFailure(code, reason)] });
 }

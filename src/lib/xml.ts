@@ -1,8 +1,11 @@
 /**
  * XML in and out, safely. Parsing rejects DTDs and entity declarations outright (no XXE, no
- * entity expansion) and checks well-formedness before building a tree; building escapes every
- * text value. Both sit on fast-xml-parser.
+ * entity expansion), bytes that are not UTF-8 and characters XML 1.0 does not allow, raw or as
+ * character references, and checks well-formedness before building a tree; building escapes
+ * every text value and can never emit a character XML 1.0 does not allow, whatever the value
+ * holds. Both sit on fast-xml-parser.
  */
+import { isUtf8 } from 'node:buffer';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** A parsed element: a string for a leaf (`''` for `<X/>`), else an object of children. */
@@ -37,13 +40,47 @@ const parser = new XMLParser({
 const FORBIDDEN = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 
 /**
- * Parses a request body into `{ RootName: element }`. Whitespace-only text between elements is
- * dropped; leaf text is kept verbatim. Throws XmlSyntaxError for anything not well-formed or
- * carrying a DTD.
+ * XML 1.0 §2.2, production [2] Char: the only characters a document may hold, raw or through a
+ * character reference (a well-formedness constraint, §4.1). C0 controls but tab, LF and CR,
+ * lone surrogates, U+FFFE and U+FFFF are out. A strict parser (boto3's expat, the AWS CLI) refuses
+ * a whole response that holds one, so one such character in one job's Description would make
+ * every ListJobs of its account unreadable.
  */
-export function parseXml(text: string): XmlElement {
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+const isXmlChar = (code: number): boolean =>
+  code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+
+/** `U+0001`: how messages name a character. */
+export function codePointName(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The first character of `text` that XML 1.0 does not allow, named (`U+0001`), or undefined. */
+export function findNonXmlChar(text: string): string | undefined {
+  const m = NOT_XML_CHAR.exec(text);
+  return m ? codePointName(m[0].codePointAt(0) ?? 0) : undefined;
+}
+
+/**
+ * Parses a request body into `{ RootName: element }`. Whitespace-only text between elements is
+ * dropped; leaf text is kept verbatim. Throws XmlSyntaxError for anything not well-formed: bytes
+ * that are not UTF-8, characters XML does not allow, a DTD.
+ */
+export function parseXml(input: string | Buffer): XmlElement {
+  if (typeof input !== 'string' && !isUtf8(input)) {
+    throw new XmlSyntaxError('The XML you provided was not well-formed: it is not valid UTF-8');
+  }
+  const text = typeof input === 'string' ? input : input.toString('utf8');
   if (FORBIDDEN.test(text)) {
     throw new XmlSyntaxError('XML with a document type declaration or entity declarations is not accepted');
+  }
+  const bad = NOT_XML_CHAR.exec(text);
+  if (bad) {
+    const line = text.slice(0, bad.index).split('\n').length;
+    throw new XmlSyntaxError(
+      `The XML you provided was not well-formed: it holds the character ${codePointName(bad[0].codePointAt(0) ?? 0)}, which XML 1.0 does not allow (line ${line})`,
+    );
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
@@ -97,8 +134,11 @@ function decodeEntities(text: string): string {
     const hex = /^#x([0-9a-fA-F]{1,6})$/.exec(name);
     const dec = /^#([0-9]{1,7})$/.exec(name);
     const code = hex ? parseInt(hex[1] ?? '', 16) : dec ? parseInt(dec[1] ?? '', 10) : NaN;
-    if (Number.isNaN(code) || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      throw new XmlSyntaxError(`The XML you provided was not well-formed: unknown entity ${whole}`);
+    if (Number.isNaN(code)) throw new XmlSyntaxError(`The XML you provided was not well-formed: unknown entity ${whole}`);
+    if (!isXmlChar(code)) {
+      throw new XmlSyntaxError(
+        `The XML you provided was not well-formed: ${whole} refers to ${codePointName(code)}, a character XML 1.0 does not allow`,
+      );
     }
     return String.fromCodePoint(code);
   });
@@ -121,12 +161,37 @@ export interface XmlOutElement {
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /**
+ * What becomes of a character XML 1.0 does not allow in a value (stored before the parser
+ * refused such input, or from a place that allows it, such as an S3 object key):
+ * - `'replace'`: U+FFFD. The jobs API: every SDK must be able to parse every response.
+ * - `'reference'`: a character reference (`&#x1;`), as S3 writes such a key in a listing — not
+ *   XML 1.0 either, but what AWS sends: lenient parsers (the AWS SDK for JavaScript) read the key
+ *   back exactly, and strict ones ask for `encoding-type=url` (which boto3 and the AWS CLI always
+ *   do), as on AWS. Lone surrogates, which no encoding can carry, become U+FFFD.
+ */
+export type NonXmlChars = 'replace' | 'reference';
+
+/**
  * Renders `{ Root: {...} }` with the declaration. Members whose value is undefined are skipped;
  * key order is element order. Attributes use an `@` prefix (e.g. `@xmlns`).
  */
-export function buildXml(doc: XmlOutElement): string {
-  return DECLARATION + (builder.build(stripUndefined(doc)) as string);
+export function buildXml(doc: XmlOutElement, options: { nonXmlChars?: NonXmlChars } = {}): string {
+  const xml = DECLARATION + (builder.build(stripUndefined(doc)) as string);
+  // Element names are ours and the output is not indented, so only text can hold a CR or a
+  // character XML does not allow: the whole output is scanned once (a regex test; nothing is
+  // copied unless one is there). A raw CR would reach the client as LF (XML 1.0 §2.11 line-end
+  // normalisation), so it goes out as a reference and a value keeps its CR.
+  if (!NEEDS_ESCAPE.test(xml)) return xml;
+  const reference = options.nonXmlChars === 'reference';
+  return xml.replace(NEEDS_ESCAPES, (c) => {
+    if (c === '\r') return '&#xD;';
+    const code = c.codePointAt(0) ?? 0;
+    return reference && (code < 0xd800 || code > 0xdfff) ? `&#x${code.toString(16).toUpperCase()};` : '\uFFFD';
+  });
 }
+
+const NEEDS_ESCAPE = /[^\t\n\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const NEEDS_ESCAPES = new RegExp(NEEDS_ESCAPE.source, 'gu');
 
 function stripUndefined(value: XmlOut): XmlOut {
   if (Array.isArray(value)) return value.map(stripUndefined);

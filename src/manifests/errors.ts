@@ -5,6 +5,7 @@
  * itself (throttling, 5xx, network) that say nothing about the manifest: the engine retries the
  * preparation (or the chunk read) with backoff and only fails the job when it gives up.
  */
+import { clipText as clip } from '../domain/text.js';
 import { S3PortError } from '../s3/s3-port.js';
 
 export type ManifestFailureCode =
@@ -39,14 +40,7 @@ export class ManifestError extends Error {
   }
 }
 
-/** Shortens `text` to at most `max` characters (by UTF-16 units, never splitting a pair), ending in `…`. */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = max - 1;
-  const code = text.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut--;
-  return `${text.slice(0, cut)}…`;
-}
+export { clip };
 
 /** `s3://bucket/key`, the key shortened so that messages stay within their 256 characters. */
 export function s3Uri(bucket: string, key: string): string {

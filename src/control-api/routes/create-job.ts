@@ -20,7 +20,7 @@ export const createJob: Route = {
 export function parseBody(body: Buffer, root: string): ReturnType<typeof parseXml> {
   if (body.length === 0) throw new S3ControlError('BadRequestException', `The request body must be a ${root} XML document`);
   try {
-    return parseXml(body.toString('utf8'));
+    return parseXml(body);
   } catch (err) {
     if (err instanceof XmlSyntaxError) throw new S3ControlError('BadRequestException', err.message);
     throw err;

@@ -20,15 +20,23 @@ const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * Every S3 document: a key may hold characters XML 1.0 does not allow, and S3 writes them as
+ * character references (lib/xml.ts NonXmlChars).
+ */
+function s3Xml(document: XmlOutElement): string {
+  return buildXml(document, { nonXmlChars: 'reference' });
+}
+
 /** Root element with S3's namespace. */
 export function doc(root: string, body: XmlOutElement): string {
-  return buildXml({ [root]: { '@xmlns': S3_NS, ...body } });
+  return s3Xml({ [root]: { '@xmlns': S3_NS, ...body } });
 }
 
 export function renderError(err: S3Error, resource: string, requestId: string, hostId: string): string {
   const fields: XmlOutElement = {};
   for (const [k, v] of Object.entries(err.fields)) fields[k] = String(v);
-  return buildXml({
+  return s3Xml({
     Error: { Code: err.code, Message: err.message, ...fields, Resource: resource, RequestId: requestId, HostId: hostId },
   });
 }
@@ -231,7 +239,7 @@ export function listPartsXml(result: ListPartsResult, p: { bucket: string; partN
 }
 
 export function aclXml(acl: AccessControlPolicy): string {
-  return buildXml({
+  return s3Xml({
     AccessControlPolicy: {
       '@xmlns': S3_NS,
       Owner: ownerXml(acl.owner),

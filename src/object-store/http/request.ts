@@ -163,7 +163,7 @@ export async function readXmlBody(
     throw new S3Error('MissingRequestBodyError', 'Request Body is empty');
   }
   try {
-    return parseXml(raw.toString('utf8'));
+    return parseXml(raw);
   } catch (err) {
     if (err instanceof XmlSyntaxError) throw new S3Error('MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema: ${err.message}`);
     throw err;
