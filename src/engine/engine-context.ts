@@ -19,11 +19,17 @@ export interface EngineContext {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/** A stored chunk locator: the reader's locator plus the manifest pin it must be read under. */
-export interface StoredLocator {
-  readonly chunk: ChunkLocator;
-  readonly pin: PreparedManifestPin;
-}
+/** How the preparer encodes a chunk's records for the store (NewChunk.records): raw deflate. */
+export const RECORDS_ENCODING = 'deflate-raw';
+
+/**
+ * A stored chunk locator: the reader's locator, and how its records are kept — with the chunk in
+ * the job store (`records`), or, for chunks prepared before records were stored, as a manifest
+ * range to re-read from S3 under the pin (ETag, version) seen at preparation.
+ */
+export type StoredLocator =
+  | { readonly chunk: ChunkLocator; readonly records: typeof RECORDS_ENCODING }
+  | { readonly chunk: ChunkLocator; readonly pin: PreparedManifestPin };
 
 /**
  * Moves the job if it is in one of `from`, announcing the change. Returns undefined (and changes

@@ -7,9 +7,11 @@
  * back), so nothing is counted twice. It stops claiming when the job is paused, cancelled, failing
  * or the engine stops; what happens to in-flight chunks depends on why (see `settle`).
  */
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import { jobFailure, withLiveProgress, type Job, type JobFailure, type JobProgress, type LiveProgress } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
-import { createChunkReader, MISSING_VERSION_ID_FAILURE, type ChunkReader, type ManifestTask } from '../manifests/index.js';
+import { createChunkReader, MISSING_VERSION_ID_FAILURE, parseChunkRecords, type ChunkReader, type ManifestTask } from '../manifests/index.js';
 import { operationFor, type OperationOptions } from '../operations/registry.js';
 import type { TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
@@ -34,6 +36,8 @@ export interface RunLimits {
   readonly progressIntervalMs?: number;
   readonly operations: OperationOptions;
 }
+
+const inflate = promisify(inflateRaw);
 
 /** §5.5: once this many tasks ran, more than half of them failing fails the job. */
 export const THRESHOLD_MIN_TASKS = 1000;
@@ -157,19 +161,28 @@ export class JobRun {
     }
   }
 
-  private readerFor(locator: StoredLocator): ChunkReader {
-    this.reader ??= createChunkReader(this.job.spec.Manifest!, locator.pin, this.ctx.s3For(this.job));
-    return this.reader;
+  /**
+   * The chunk's tasks: from the records stored with it, or — for a chunk prepared before records
+   * were stored (engine-context.ts StoredLocator) — re-read from the manifest on S3.
+   */
+  private async readTasks(claim: ClaimedChunk): Promise<ManifestTask[]> {
+    const stored = claim.locator as StoredLocator;
+    if ('records' in stored) {
+      if (!claim.records) throw new Error(`chunk ${claim.index} of job ${this.job.id} was stored without its records`);
+      return parseChunkRecords(this.job.spec.Manifest!, stored.chunk, await inflate(claim.records));
+    }
+    this.reader ??= createChunkReader(this.job.spec.Manifest!, stored.pin, this.ctx.s3For(this.job));
+    const reader = this.reader;
+    return withRetries(() => reader.read(stored.chunk), { sleep: this.ctx.sleep });
   }
 
   private async runChunk(claim: ClaimedChunk): Promise<void> {
     this.leases.set(claim.index, claim.token);
     this.inflight.set(claim.index, { succeeded: 0, failed: 0 });
     try {
-      const locator = claim.locator as StoredLocator;
       let tasks: ManifestTask[];
       try {
-        const all = await withRetries(() => this.readerFor(locator).read(locator.chunk), { sleep: this.ctx.sleep });
+        const all = await this.readTasks(claim);
         // What earlier checkpoints committed is not run again.
         tasks = claim.doneTasks > 0 ? all.slice(claim.doneTasks) : all;
       } catch (err) {

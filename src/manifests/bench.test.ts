@@ -12,6 +12,7 @@ describe('bench/prepare.ts', () => {
       [fileURLToPath(new URL('node_modules/vite-node/vite-node.mjs', `file://${root}`)), 'bench/prepare.ts', '--quick'],
       { cwd: root, timeout: 60_000, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST'))) },
     );
-    expect(stdout).toMatch(/prepare quick: lines=50000 tasks=50000 chunks=50 lines\/s=\d+ peakRSS=[\d.]+MB/);
+    expect(stdout).toMatch(/prepare quick \(reader\): lines=50000 tasks=50000 chunks=50 lines\/s=\d+ peakRSS=[\d.]+MB/);
+    expect(stdout).toMatch(/prepare quick \(job\): lines=50000 tasks=50000 chunks=50 lines\/s=\d+ peakRSS=[\d.]+MB stored=[\d.]+MB/);
   });
 });

@@ -1,5 +1,10 @@
 /**
- * A node's chunk reader. CSV chunks are one ranged GET each, nothing to keep. Inventory chunks
+ * Reading a chunk's tasks. A chunk prepared by this version keeps its records in the job store
+ * (preparation's onChunk): parseChunkRecords turns them into tasks, with no S3 call — the job no
+ * longer depends on its manifest, which the user may have overwritten or deleted since.
+ *
+ * Chunks prepared before records were stored (SQLite migration 5) are read from S3 as before:
+ * CSV chunks are one ranged GET each, nothing to keep. Inventory chunks
  * live inside gzipped data files that can only be read from the start (inventory-manifest.ts), so
  * the reader keeps one open cursor per data file (a decompressing GET positioned after the last
  * chunk it read): reading a file's chunks in order costs one pass over the file instead of
@@ -8,9 +13,12 @@
  */
 import type { JobManifest } from '../domain/job-spec.js';
 import type { S3Port } from '../s3/s3-port.js';
-import { readCsvChunk } from './csv-manifest.js';
-import { ManifestError } from './errors.js';
-import { openDataFile, readInventoryChunk, readInventoryRange } from './inventory-manifest.js';
+import { recordCountMismatch } from './chunk-bytes.js';
+import { checkRecord, csvLayout, readCsvChunk, recordTask, syntaxFailure } from './csv-manifest.js';
+import { CsvScanner, CsvSyntaxError } from './csv-scanner.js';
+import { ManifestError, s3Uri } from './errors.js';
+import { inventoryLayout, openDataFile, readInventoryChunk, readInventoryRange } from './inventory-manifest.js';
+import { manifestObject } from './location.js';
 import type { ChunkLocator, InventoryChunkLocator, ManifestTask, PreparedManifestPin } from './types.js';
 
 /**
@@ -25,6 +33,29 @@ export async function readChunk(
   s3: S3Port,
 ): Promise<ManifestTask[]> {
   return locator.kind === 'csv' ? readCsvChunk(manifest, prepared, locator, s3) : readInventoryChunk(locator, s3);
+}
+
+/** The tasks of a chunk from the records preparation stored with it (ChunkWithRecords.records). */
+export function parseChunkRecords(manifest: JobManifest, locator: ChunkLocator, records: Buffer): ManifestTask[] {
+  const layout = locator.kind === 'csv' ? csvLayout(manifest.Spec.Fields) : inventoryLayout(locator);
+  const uri = locator.kind === 'csv' ? manifestObject(manifest).uri : s3Uri(locator.file.bucket, locator.file.key);
+  const tasks: ManifestTask[] = [];
+  const scanner: CsvScanner = new CsvScanner(
+    (buf) => {
+      checkRecord(scanner, buf, layout);
+      tasks.push(recordTask(scanner, buf, layout, locator.firstTask + tasks.length));
+    },
+    { baseOffset: locator.start, firstLine: locator.firstLine, skipBom: locator.start === 0 },
+  );
+  try {
+    scanner.push(records);
+    scanner.end();
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw syntaxFailure(error, uri);
+    throw error;
+  }
+  if (tasks.length !== locator.taskCount) throw recordCountMismatch(locator, tasks.length);
+  return tasks;
 }
 
 export interface ChunkReader {

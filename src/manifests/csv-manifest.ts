@@ -8,6 +8,7 @@
  */
 import type { JobManifest, JobManifestFieldName } from '../domain/job-spec.js';
 import type { GetObjectResult, S3Port } from '../s3/s3-port.js';
+import { ChunkEmitter } from './chunk-bytes.js';
 import { CsvScanner, CsvSyntaxError, FIELD_PERCENT, fieldString } from './csv-scanner.js';
 import { ManifestError, readFailure } from './errors.js';
 import { manifestObject, openManifest, pinnedRef, type ManifestObject } from './location.js';
@@ -91,13 +92,14 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
   const result = await openManifest(manifest, object, s3);
 
   const chunks: CsvChunkLocator[] = [];
+  const emitter = new ChunkEmitter(options.onChunk);
   let total = 0;
   let inChunk = 0;
   let chunkStart = 0;
   let chunkLine = 1;
   /** Closes the current chunk at byte `end`. */
   const cut = (end: number): void => {
-    chunks.push({
+    const locator: CsvChunkLocator = {
       kind: 'csv',
       index: chunks.length,
       firstTask: total - inChunk,
@@ -105,7 +107,9 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
       firstLine: chunkLine,
       start: chunkStart,
       end,
-    });
+    };
+    chunks.push(locator);
+    emitter.cut(locator);
   };
   const scanner: CsvScanner = new CsvScanner((buf) => {
     checkRecord(scanner, buf, layout);
@@ -118,7 +122,7 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
       onProgress?.(total);
     }
   });
-  const bytes = await feed(result, scanner, object, signal);
+  const bytes = await feed(result, scanner, object, signal, emitter);
   if (bytes !== result.contentLength) {
     throw new ManifestError(
       'ManifestReadFailed',
@@ -126,12 +130,11 @@ export async function prepareCsvManifest(manifest: JobManifest, s3: S3Port, opti
       { retryable: true },
     );
   }
-  if (inChunk > 0) {
-    cut(bytes);
-  } else if (chunks.length > 0) {
-    // Trailing blank lines join the last chunk: the chunks tile the whole object.
-    chunks[chunks.length - 1] = { ...chunks[chunks.length - 1]!, end: bytes };
-  }
+  if (inChunk > 0) cut(bytes);
+  // Trailing blank lines join the last chunk: the chunks tile the whole object.
+  const last = emitter.finish(bytes) as CsvChunkLocator | undefined;
+  if (last) chunks[chunks.length - 1] = last;
+  await emitter.drained();
   onProgress?.(total);
   if (total === 0) throw new ManifestError('ManifestEmpty', `The manifest has no tasks: ${object.uri} holds no records`);
   const versionId = result.versionId ?? manifest.Location.ObjectVersionId;
@@ -183,10 +186,21 @@ export async function readCsvChunk(
   return tasks;
 }
 
-/** Streams a GET's body through the scanner; maps failures to ManifestErrors. Returns the bytes read. */
-async function feed(result: GetObjectResult, scanner: CsvScanner, object: ManifestObject, signal?: AbortSignal): Promise<number> {
+/**
+ * Streams a GET's body through the scanner (and the emitter, which keeps the bytes of the chunks
+ * being cut); maps failures to ManifestErrors. Returns the bytes read.
+ */
+async function feed(result: GetObjectResult, scanner: CsvScanner, object: ManifestObject, signal?: AbortSignal, emitter?: ChunkEmitter): Promise<number> {
   try {
-    const bytes = await drain(result.body, (chunk) => scanner.push(chunk), signal);
+    const bytes = await drain(
+      result.body,
+      (chunk) => {
+        emitter?.push(chunk);
+        scanner.push(chunk);
+        return emitter?.drained();
+      },
+      signal,
+    );
     scanner.end();
     return bytes;
   } catch (error) {

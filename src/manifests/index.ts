@@ -9,7 +9,8 @@ import { ManifestError } from './errors.js';
 import { prepareInventoryManifest } from './inventory-manifest.js';
 import type { PreparedManifest, PrepareOptions } from './types.js';
 
-export { createChunkReader, readChunk, type ChunkReader, type ChunkReaderOptions } from './chunk-reader.js';
+export { createChunkReader, parseChunkRecords, readChunk, type ChunkReader, type ChunkReaderOptions } from './chunk-reader.js';
+export type { ChunkWithRecords } from './chunk-bytes.js';
 export { bareEtag, ManifestError, type ManifestFailureCode } from './errors.js';
 export { decodeUrlKey } from './url-decode.js';
 export {

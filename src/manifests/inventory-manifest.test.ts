@@ -14,7 +14,7 @@ import {
   type PreparedManifest,
 } from './index.js';
 import { MAX_INVENTORY_MANIFEST_BYTES } from './inventory-manifest.js';
-import { csvField, MemoryS3, prng } from './test-support.js';
+import { csvField, expectStoredRecordsRead, MemoryS3, prng } from './test-support.js';
 
 const DEST = 'inventory-destination';
 const PREFIX = 'inv/source-bucket/config-1/2024-01-01T00-00Z';
@@ -342,6 +342,7 @@ describe('S3InventoryReport_CSV_20161130', () => {
       const reader = createChunkReader(manifest, prepared, s3);
       expect((await Promise.all(prepared.chunks.map((c) => reader.read(c)))).flat()).toEqual(tasks);
       reader.close();
+      await expectStoredRecordsRead(manifest, s3, chunkSize, tasks);
     }
   });
 });

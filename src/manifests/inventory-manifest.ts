@@ -23,6 +23,7 @@ import { createGunzip } from 'node:zlib';
 import { parseBucketArn } from '../domain/arn.js';
 import type { JobManifest } from '../domain/job-spec.js';
 import type { GetObjectResult, ObjectRef, S3Port } from '../s3/s3-port.js';
+import { ChunkEmitter } from './chunk-bytes.js';
 import { checkRecord, recordTask, syntaxFailure, type RecordLayout } from './csv-manifest.js';
 import { CsvScanner, CsvSyntaxError } from './csv-scanner.js';
 import { clip, ManifestError, readFailure, s3Uri } from './errors.js';
@@ -145,8 +146,9 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
     let inChunk = 0;
     let chunkStart = 0;
     let chunkLine = 1;
+    const emitter = new ChunkEmitter(options.onChunk);
     const cut = (end: number): void => {
-      chunks.push({
+      const locator: InventoryChunkLocator = {
         kind: 'inventory',
         index: chunks.length,
         firstTask: total - inChunk,
@@ -156,7 +158,9 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
         end,
         file: pinned,
         columns,
-      });
+      };
+      chunks.push(locator);
+      emitter.cut(locator);
       inChunk = 0;
       onProgress?.(total);
     };
@@ -173,7 +177,15 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
     const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
     pipeline(data.body, tap, gunzip, () => {});
     try {
-      await drain(gunzip, (chunk) => scanner.push(chunk), signal);
+      await drain(
+        gunzip,
+        (chunk) => {
+          emitter.push(chunk);
+          scanner.push(chunk);
+          return emitter.drained();
+        },
+        signal,
+      );
       scanner.end();
     } catch (error) {
       data.body.destroy();
@@ -190,10 +202,10 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
       throw new ManifestError('InvalidManifestContent', `The MD5 of ${uri} is ${actual}, not ${file.md5} as manifest.json says`);
     }
     if (inChunk > 0) cut(scanner.offset);
-    else if (chunks.length > 0 && chunks[chunks.length - 1]!.file === pinned) {
-      // Trailing blank lines join the file's last chunk: a file's chunks tile it.
-      chunks[chunks.length - 1] = { ...chunks[chunks.length - 1]!, end: scanner.offset };
-    }
+    // Trailing blank lines join the file's last chunk: a file's chunks tile it.
+    const last = emitter.finish(scanner.offset) as InventoryChunkLocator | undefined;
+    if (last) chunks[chunks.length - 1] = last;
+    await emitter.drained();
   }
   onProgress?.(total);
   if (total === 0) throw new ManifestError('ManifestEmpty', `The manifest has no tasks: the inventory ${object.uri} lists no records`);

@@ -42,7 +42,9 @@ export async function openManifest(manifest: JobManifest, object: ManifestObject
     result.body.destroy();
     throw new ManifestError(
       'ManifestETagMismatch',
-      `The manifest's ETag is ${quoted(result.etag)}, not ${quoted(manifest.Location.ETag)} as the job says`,
+      // The object's own ETag is not quoted: a reason shows nothing of an object beyond what the
+      // job names (with shared credentials on a remote store, the read may have crossed accounts).
+      `The manifest's ETag is not ${quoted(manifest.Location.ETag)} as the job says: the manifest changed since its ETag was looked up, or the job names another object`,
     );
   }
   return result;

@@ -9,10 +9,11 @@ export function toBuffer(chunk: unknown): Buffer {
 }
 
 /**
- * Reads `body` to its end, handing each chunk to `sink`; returns the number of bytes read. The
- * stream is destroyed when the sink throws or the signal aborts (the abort reason is thrown).
+ * Reads `body` to its end, handing each chunk to `sink` (and waiting for the promise it may
+ * return: its backpressure); returns the number of bytes read. The stream is destroyed when the
+ * sink throws or the signal aborts (the abort reason is thrown).
  */
-export async function drain(body: Readable, sink: (chunk: Buffer) => void, signal?: AbortSignal): Promise<number> {
+export async function drain(body: Readable, sink: (chunk: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<number> {
   signal?.throwIfAborted();
   const onAbort = (): void => {
     body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('Aborted'));
@@ -23,7 +24,8 @@ export async function drain(body: Readable, sink: (chunk: Buffer) => void, signa
     for await (const raw of body) {
       const chunk = toBuffer(raw);
       bytes += chunk.length;
-      sink(chunk);
+      const pending = sink(chunk);
+      if (pending) await pending;
     }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;

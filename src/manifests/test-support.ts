@@ -20,6 +20,8 @@ import {
   type PutObjectOptions,
   type S3Port,
 } from '../s3/s3-port.js';
+import type { JobManifest } from '../domain/job-spec.js';
+import { parseChunkRecords, prepareManifest, type ChunkWithRecords, type ManifestTask } from './index.js';
 
 interface StoredVersion {
   readonly body: Buffer;
@@ -264,4 +266,29 @@ export function prng(seed: number): { next(): number; int(max: number): number; 
 /** One CSV field, quoted when it must be (or always). */
 export function csvField(value: string, always = false): string {
   return always || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * Prepares with `onChunk` and reads every chunk back from the records it was handed (what the
+ * engine stores): the chunks must be the prepared ones, in order, and their tasks `expected`.
+ */
+export async function expectStoredRecordsRead(
+  manifest: JobManifest,
+  s3: S3Port,
+  chunkSize: number,
+  expected: readonly ManifestTask[],
+): Promise<void> {
+  const handed: ChunkWithRecords[] = [];
+  const prepared = await prepareManifest(manifest, s3, {
+    chunkSize,
+    // an asynchronous sink, as the engine's: preparation must wait for it and keep the order
+    onChunk: (chunk) => new Promise<void>((resolve) => setImmediate(() => (handed.push(chunk), resolve()))),
+  });
+  if (JSON.stringify(handed.map((c) => c.locator)) !== JSON.stringify(prepared.chunks)) {
+    throw new Error(`onChunk handed other chunks than prepared: ${JSON.stringify(handed.map((c) => c.locator))}`);
+  }
+  const tasks = handed.flatMap((c) => parseChunkRecords(manifest, c.locator, c.records));
+  if (JSON.stringify(tasks) !== JSON.stringify(expected)) {
+    throw new Error(`tasks read from stored records differ:\n${JSON.stringify(tasks)}\n≠\n${JSON.stringify(expected)}`);
+  }
 }

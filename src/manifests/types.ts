@@ -1,7 +1,9 @@
 /**
- * What preparation produces and what a chunk read returns. Everything here is plain JSON so that
- * the engine can store it (one row per chunk) and any node can re-read a chunk from S3 alone.
+ * What preparation produces and what a chunk read returns. Locators are plain JSON so that the
+ * engine can store them (one row per chunk, with the chunk's records) and any node can read a
+ * chunk back.
  */
+import type { ChunkWithRecords } from './chunk-bytes.js';
 
 /** One object the job's operation runs on: one manifest record. */
 export interface ManifestTask {
@@ -78,6 +80,12 @@ export interface PreparedManifest {
 export interface PrepareOptions {
   /** Tasks per chunk (the last chunk, and for inventories each file's last chunk, may hold fewer). */
   readonly chunkSize: number;
+  /**
+   * Receives every chunk with its records (its bytes of the file, for parseChunkRecords), in
+   * order, as soon as it is complete; preparation waits for a promise it returns before reading
+   * on (backpressure). Without it, only locators are produced and no bytes are retained.
+   */
+  readonly onChunk?: (chunk: ChunkWithRecords) => void | Promise<void>;
   /** Called with the number of records read so far, at every chunk boundary and at the end. */
   readonly onProgress?: (records: number) => void;
   readonly signal?: AbortSignal;

@@ -102,6 +102,13 @@ export interface NewChunk {
   readonly locator: unknown;
   /** Records (tasks) in the chunk, an integer ≥ 1. */
   readonly taskCount: number;
+  /**
+   * The chunk's records themselves (opaque bytes: the engine's encoding of the manifest lines),
+   * kept with the chunk and handed back by every claim, so that a job never reads the user's
+   * manifest again after preparation — the user may overwrite or delete it (AWS reads it only
+   * while Preparing), and every node reads the same bytes. Deleted with the chunk.
+   */
+  readonly records?: Buffer;
 }
 
 export interface AddChunksOptions {
@@ -133,6 +140,8 @@ export interface ClaimedChunk extends ChunkLease {
   /** The locator given to addChunks (a fresh JSON.parse'd copy). */
   readonly locator: unknown;
   readonly taskCount: number;
+  /** The records given to addChunks, byte for byte; undefined when it was given none. */
+  readonly records: Buffer | undefined;
   readonly owner: string;
   /**
    * Tasks at the start of the chunk already committed by checkpointChunk (0 for a fresh chunk):

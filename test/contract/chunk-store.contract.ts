@@ -185,6 +185,29 @@ export function runChunkStoreContract(name: string, makeStore: () => Promise<Job
         expect(claimed.locator).toEqual(odd.locator);
       });
 
+      it('keeps each chunk’s records byte for byte and hands them to every claim; a chunk added without has none', async () => {
+        const job = await createJob();
+        const bytes = (i: number): Buffer => Buffer.concat([Buffer.from(`chunk ${i} é\r\n`), Buffer.from([0, 0xff, 0xfe, i])]);
+        const given = [0, 1, 2].map((i) => bytes(i));
+        await store.addChunks(job.id, [0, 1, 2].map((i) => ({ ...makeChunks(i, i + 1)[0]!, records: given[i]! })), { final: false });
+        await store.addChunks(job.id, makeChunks(3, 4), { final: true });
+        given[0]!.fill(0x41); // the store kept its own copy
+        const claimed = await store.claimChunks(job.id, 'node-a', 4, LEASE, T0);
+        expect(claimed.map((c) => c.records?.toString('hex'))).toEqual([...[0, 1, 2].map((i) => bytes(i).toString('hex')), undefined]);
+        // a reclaim after expiry (another node) gets the same bytes
+        const again = await store.claimChunks(job.id, 'node-b', 1, LEASE, T0 + LEASE);
+        expect(again[0]?.records).toEqual(bytes(0));
+        // re-adding the same records is a no-op; other records are a conflict
+        expect(await store.addChunks(job.id, [{ ...makeChunks(1, 2)[0]!, records: bytes(1) }], { final: true })).toMatchObject({ added: 0 });
+        await expectStoreError(store.addChunks(job.id, [{ ...makeChunks(1, 2)[0]!, records: bytes(9) }], { final: true }), 'ChunkConflict');
+        await expectStoreError(store.addChunks(job.id, [makeChunks(2, 3)[0]!], { final: true }), 'ChunkConflict');
+        await expectStoreError(store.addChunks(job.id, [{ ...makeChunks(3, 4)[0]!, records: bytes(3) }], { final: true }), 'ChunkConflict');
+        // deleted with the chunks
+        expect(await store.deleteChunks(job.id)).toBe(4);
+        await store.addChunks(job.id, makeChunks(0, 1), { final: true });
+        expect((await store.claimChunks(job.id, 'node-a', 1, LEASE, T0))[0]?.records).toBeUndefined();
+      });
+
       it('refuses a stored index with another locator or taskCount, and stores nothing of that batch', async () => {
         const job = await createJob();
         await store.addChunks(job.id, makeChunks(0, 2), { final: false });

@@ -3,6 +3,7 @@ import type { Job } from '../../src/domain/job.js';
 import type { JobStatus } from '../../src/domain/job-status.js';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { prepareJob } from '../../src/engine/preparer.js';
+import { prepareManifest } from '../../src/manifests/index.js';
 import { resultFileKey } from '../../src/reports/index.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
 import { ACCOUNT, openBench, type Bench } from './harness.js';
@@ -70,6 +71,24 @@ describe('engine', () => {
     expect(ok).toContain('data,%C3%BC+x%2By,,succeeded,200,,Successful');
     expect(reportRows(b, done, 'failed')).toEqual([expect.stringMatching(/^data,missing,,failed,404,NoSuchKey,/)]);
     expect(await b.store.chunkCounts(job.id)).toMatchObject({ total: 0 });
+  });
+
+  it('runs chunks prepared before records were stored (a data dir of an older version) by reading the manifest from S3', async () => {
+    const b = await openBench();
+    const lines = objects(b, 30);
+    const job = await b.createJob({}, lines);
+    const manifest = job.spec.Manifest!;
+    const key = manifest.Location.ObjectArn.split('/').pop()!;
+    const { etag } = await b.s3.headObject({ bucket: 'manifests', key });
+    // What SQLite migration 5 leaves such a job with: locators pinned to the manifest, no records.
+    await b.store.transition(job.id, ['New'], 'Preparing', b.clock.now);
+    const prepared = await prepareManifest(manifest, b.s3, { chunkSize: 7 });
+    await b.store.addChunks(job.id, prepared.chunks.map((chunk) => ({ index: chunk.index, taskCount: chunk.taskCount, locator: { chunk, pin: { manifestEtag: etag } } })), { final: true });
+    await b.store.transition(job.id, ['Preparing'], 'Ready', b.clock.now);
+    startEngine(b);
+    const done = await until(b, job.id, ['Complete', 'Failed']);
+    expect(done.progress, JSON.stringify(done.failureReasons)).toMatchObject({ totalTasks: 30, succeededTasks: 30, failedTasks: 0 });
+    expect(reportRows(b, done, 'succeeded')).toHaveLength(30);
   });
 
   it('retries SlowDown until every task succeeds, and never retries a permanent error', async () => {

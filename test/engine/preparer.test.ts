@@ -50,6 +50,26 @@ describe('prepareJob', () => {
     expect((await prepareJob(b.ctx, missing))?.failureReasons[0]?.FailureCode).toBe('ManifestNotFound');
   });
 
+  it('a manifest found malformed after chunks were stored fails the job and leaves no chunk behind', async () => {
+    const b = await openBench();
+    const job = await b.createJob({}, [...lines(2_500), 'data']);
+    const out = await prepareJob(b.ctx, job, { chunkSize: 10 });
+    expect(out?.status).toBe('Failed');
+    expect(out?.failureReasons[0]?.FailureReason).toMatch(/^Line 2501 of s3:\/\/manifests\/m-1\.csv has 1 field/);
+    expect(await b.store.chunkCounts(job.id)).toMatchObject({ total: 0, final: false });
+  });
+
+  it('each attempt starts from no chunks: a leftover of a crashed attempt with another chunk size is replaced', async () => {
+    const b = await openBench();
+    const job = await b.createJob({}, lines(95));
+    await b.store.transition(job.id, ['New'], 'Preparing', b.clock.now);
+    await b.store.addChunks(job.id, [{ index: 0, taskCount: 3, locator: { stale: true } }], { final: false });
+    const out = await prepareJob(b.ctx, (await b.job(job.id)), { chunkSize: 10 });
+    expect(out?.status).toBe('Ready');
+    expect(await b.store.chunkCounts(job.id)).toMatchObject({ total: 10, final: true });
+    expect((await b.job(job.id)).progress.totalTasks).toBe(95);
+  });
+
   it('retries a manifest read that failed transiently', async () => {
     const b = await openBench();
     const job = await b.createJob();

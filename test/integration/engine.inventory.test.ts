@@ -10,18 +10,19 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectTaggingCommand,
   ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateJobCommand, type S3ControlClient } from '@aws-sdk/client-s3-control';
+import { CreateJobCommand, UpdateJobStatusCommand, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { s3Client } from '../object-store/helpers.js';
 import { createBuckets, putAll, reportRows, until } from '../helpers/engine-jobs.js';
 import { jobInput } from '../helpers/jobs.js';
-import { ACCOUNT_B, controlClient, startTestServer } from '../helpers/server.js';
+import { ACCOUNT_A, ACCOUNT_B, controlClient, startTestServer } from '../helpers/server.js';
 
 const md5 = (b: Buffer | string): string => createHash('md5').update(b).digest('hex');
 const FULL_SCHEMA = 'Bucket, Key, VersionId, IsLatest, IsDeleteMarker, Size, LastModifiedDate, ETag, StorageClass';
@@ -155,6 +156,33 @@ describe('S3 Inventory manifests end to end', () => {
         'data,obj/gone,,failed,404,NoSuchKey,The specified key does not exist.',
       ].sort(),
     );
+  });
+
+  it('once prepared, the job needs neither manifest.json nor its data files: all deleted before confirming, it completes', async () => {
+    const { s3, control } = await setup();
+    const keys = Array.from({ length: 5 }, (_, i) => `inv/${i}`);
+    await putAll(s3, keys);
+    const row = (k: string): string => record('data', k, '1');
+    const manifest = await putInventory(s3, [keys.slice(0, 3).map(row).join(''), keys.slice(3).map(row).join('')], { schema: 'Bucket, Key, Size' });
+    const { JobId } = await control.send(
+      new CreateJobCommand(
+        jobInput({
+          ConfirmationRequired: true,
+          Operation: { S3PutObjectTagging: { TagSet: [{ Key: 'inventoried', Value: 'yes' }] } },
+          Manifest: manifest,
+          Report: { Enabled: true, Bucket: 'arn:aws:s3:::reports', Prefix: 'out', Format: 'Report_CSV_20180820', ReportScope: 'AllTasks' },
+        }),
+      ),
+    );
+    await until(control, JobId!, ['Suspended']);
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: 'inventory' }))).Contents ?? [];
+    expect(listed.length).toBe(4); // manifest.json, manifest.checksum, two data files
+    for (const o of listed) await s3.send(new DeleteObjectCommand({ Bucket: 'inventory', Key: o.Key! }));
+    await control.send(new UpdateJobStatusCommand({ AccountId: ACCOUNT_A.accountId, JobId, RequestedJobStatus: 'Ready' }));
+    const job = await until(control, JobId!, ['Complete', 'Failed']);
+    expect(job.Status, JSON.stringify(job.FailureReasons)).toBe('Complete');
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 5, NumberOfTasksSucceeded: 5 });
+    for (const k of keys) expect(await tagsOf(s3, k), k).toEqual({ inventoried: 'yes' });
   });
 
   it('a data file whose MD5 is not the one manifest.json gives fails the job in preparation, naming the file and both MD5s; nothing is tagged, no report', async () => {

@@ -93,7 +93,7 @@ function toProgress(row: ProgressRow): JobProgress {
   };
 }
 
-function toClaimed(row: ChunkRow): ClaimedChunk {
+function toClaimed(row: ChunkRow, records: Buffer | undefined): ClaimedChunk {
   if (row.lease_token === null || row.lease_owner === null || row.lease_expires_ms === null) {
     throw new Error(`chunk ${row.chunk_index} of job ${row.job_id} was leased without a lease`);
   }
@@ -113,6 +113,7 @@ function toClaimed(row: ChunkRow): ClaimedChunk {
     token: row.lease_token,
     locator,
     taskCount: row.task_count,
+    records,
     doneTasks: doneTasksOf(row),
     owner: row.lease_owner,
     attempt: row.attempts,
@@ -141,6 +142,7 @@ interface PreparedChunk {
   readonly index: number;
   readonly taskCount: number;
   readonly locatorJson: string;
+  readonly records: Buffer | undefined;
 }
 
 function prepareNewChunk(chunk: NewChunk): PreparedChunk {
@@ -150,7 +152,10 @@ function prepareNewChunk(chunk: NewChunk): PreparedChunk {
   if (locatorJson === undefined) {
     throw new RangeError(`addChunks: the locator of chunk ${chunk.index} is not a JSON value`);
   }
-  return { index: chunk.index, taskCount: chunk.taskCount, locatorJson };
+  if (chunk.records !== undefined && !Buffer.isBuffer(chunk.records)) {
+    throw new RangeError(`addChunks: the records of chunk ${chunk.index} must be a Buffer`);
+  }
+  return { index: chunk.index, taskCount: chunk.taskCount, locatorJson, records: chunk.records };
 }
 
 function checkCounts(what: string, outcome: ChunkCheckpoint): number {
@@ -243,14 +248,17 @@ export function createChunkOperations(
           if (sealed) {
             throw chunkConflict(`Job ${jobId} already has its final set of chunks; chunk ${c.index} is new`);
           }
+          if (c.records !== undefined) sql.insertRecords.run(jobId, c.index, c.records);
           added += 1;
           continue;
         }
         const stored = sql.chunk.get(jobId, c.index);
-        if (!stored || stored.task_count !== c.taskCount || stored.locator_json !== c.locatorJson) {
+        const storedRecords = stored ? sql.records.get(jobId, c.index) : undefined;
+        const sameRecords = c.records === undefined ? storedRecords === undefined : storedRecords !== undefined && c.records.equals(storedRecords);
+        if (!stored || stored.task_count !== c.taskCount || stored.locator_json !== c.locatorJson || !sameRecords) {
           throw chunkConflict(
             `Chunk ${c.index} of job ${jobId} is already stored with a different ` +
-              (stored?.task_count !== c.taskCount ? `taskCount (${stored?.task_count} ≠ ${c.taskCount})` : 'locator'),
+              (stored?.task_count !== c.taskCount ? `taskCount (${stored?.task_count} ≠ ${c.taskCount})` : stored.locator_json !== c.locatorJson ? 'locator' : 'records'),
           );
         }
       }
@@ -285,7 +293,7 @@ export function createChunkOperations(
           expires_ms: nowMs + leaseMs,
         });
         if (!row) throw new Error(`chunk ${index} of job ${jobId} vanished under an IMMEDIATE transaction`);
-        return toClaimed(row);
+        return toClaimed(row, sql.records.get(jobId, index));
       });
     },
   );
@@ -347,6 +355,7 @@ export function createChunkOperations(
   const deleteBatchTx = db.transaction((jobId: string): { deleted: number; finished: boolean } => {
     const floor = sql.deletionFloor.get(jobId, DELETE_BATCH_CHUNKS - 1);
     sql.deleteReportsFrom.run(jobId, floor ?? 0);
+    sql.deleteRecordsFrom.run(jobId, floor ?? 0);
     const deleted = sql.deleteChunksFrom.run(jobId, floor ?? 0).changes;
     if (floor === undefined) sql.deleteFinal.run(jobId);
     return { deleted, finished: floor === undefined };

@@ -1,5 +1,5 @@
 /**
- * The SQL of chunks, leases and report parts (migrations 2–4), prepared once per connection. Each
+ * The SQL of chunks, their records, leases and report parts (migrations 2–5), prepared once per connection. Each
  * statement touches one chunk or one index range; none rewrites the job row beyond its counters.
  */
 import type Database from 'better-sqlite3';
@@ -52,6 +52,8 @@ export interface ChunkStatements {
     { chunk_index: number }
   >;
   readonly chunk: Database.Statement<[jobId: string, index: number], ChunkRow>;
+  readonly insertRecords: Database.Statement<[jobId: string, index: number, body: Buffer]>;
+  readonly records: Database.Statement<[jobId: string, index: number], Buffer>;
   /** [count, max index, sum of task_count] of the job's chunks */
   readonly chunkTotals: Database.Statement<[jobId: string], { n: number; max_index: number | null; tasks: number }>;
   readonly setTotalTasks: Database.Statement<[totalTasks: number, jobId: string]>;
@@ -89,6 +91,7 @@ export interface ChunkStatements {
   /** the index `offset` places below the job's highest one (undefined when fewer): a deletion batch's floor */
   readonly deletionFloor: Database.Statement<[jobId: string, offset: number], number>;
   readonly deleteReportsFrom: Database.Statement<[jobId: string, fromIndex: number]>;
+  readonly deleteRecordsFrom: Database.Statement<[jobId: string, fromIndex: number]>;
   readonly deleteChunksFrom: Database.Statement<[jobId: string, fromIndex: number]>;
   readonly deleteFinal: Database.Statement<[jobId: string]>;
 }
@@ -104,6 +107,8 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
        RETURNING chunk_index`,
     ),
     chunk: db.prepare(`SELECT ${CHUNK_COLUMN_LIST} FROM job_chunks WHERE job_id = ? AND chunk_index = ?`),
+    insertRecords: db.prepare('INSERT INTO job_chunk_records (job_id, chunk_index, body) VALUES (?, ?, ?)'),
+    records: db.prepare<[string, number], Buffer>('SELECT body FROM job_chunk_records WHERE job_id = ? AND chunk_index = ?').pluck(),
     chunkTotals: db.prepare(
       `SELECT count(*) AS n, max(chunk_index) AS max_index, coalesce(sum(task_count), 0) AS tasks
        FROM job_chunks WHERE job_id = ?`,
@@ -178,6 +183,7 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
       )
       .pluck(),
     deleteReportsFrom: db.prepare('DELETE FROM job_chunk_reports WHERE job_id = ? AND chunk_index >= ?'),
+    deleteRecordsFrom: db.prepare('DELETE FROM job_chunk_records WHERE job_id = ? AND chunk_index >= ?'),
     deleteChunksFrom: db.prepare('DELETE FROM job_chunks WHERE job_id = ? AND chunk_index >= ?'),
     deleteFinal: db.prepare('DELETE FROM job_chunk_sets WHERE job_id = ?'),
   };

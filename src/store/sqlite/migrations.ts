@@ -169,6 +169,23 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE job_chunk_reports_v4 RENAME TO job_chunk_reports;
     `,
   },
+  {
+    version: 5,
+    name: 'chunk records',
+    sql: `
+      -- The records of a chunk as preparation read them from the manifest (NewChunk.records): runs
+      -- read them from here, never from the user's manifest again. A table of its own keeps
+      -- job_chunks rows small for claims and counts. Chunks added before this migration have none
+      -- and are read from the manifest as before.
+      CREATE TABLE job_chunk_records (
+        job_id      TEXT    NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        body        BLOB    NOT NULL,
+        PRIMARY KEY (job_id, chunk_index),
+        FOREIGN KEY (job_id, chunk_index) REFERENCES job_chunks (job_id, chunk_index) ON DELETE CASCADE
+      ) STRICT;
+    `,
+  },
 ] satisfies Migration[]);
 
 const LEDGER_SQL = `
