@@ -77,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const server = createHttpServer({
     logger,
+    limits: config.http,
     onRequestDone: metrics.observeRequest,
     surfaces: {
       service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
