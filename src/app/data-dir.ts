@@ -14,11 +14,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { StartupError } from './startup-error.js';
 
-export class DataDirInUseError extends Error {
+export class DataDirInUseError extends StartupError {
   constructor(dataDir: string) {
-    super(`The data dir ${dataDir} is in use by another s3batch server (its lock file s3batch.lock is held). ` +
-      'Stop that server, or give this one its own S3BATCH_DATA_DIR.');
+    super(`the data dir ${dataDir} is in use by another s3batch server (its lock file s3batch.lock is held): ` +
+      'stop that server, or give this one its own S3BATCH_DATA_DIR / --data-dir');
     this.name = 'DataDirInUseError';
   }
 }

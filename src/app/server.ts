@@ -18,7 +18,8 @@ import type { ObjectStore } from '../object-store/object-store.js';
 import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
 import { openSqliteJobStore } from '../store/sqlite/index.js';
-import { claimDataDir } from './data-dir.js';
+import { claimDataDir, type DataDirClaim } from './data-dir.js';
+import { dataDirFailure, listenFailure } from './startup-error.js';
 import { wireEngine } from './engine-wiring.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -48,8 +49,13 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
-  const dataDir = claimDataDir(config.dataDir, config.engine.nodeId);
+  let dataDir: DataDirClaim;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    dataDir = claimDataDir(config.dataDir, config.engine.nodeId);
+  } catch (err) {
+    throw dataDirFailure(err, config.dataDir) ?? err;
+  }
   const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') }).catch((err: unknown) => {
     dataDir.release();
     throw err;
@@ -77,6 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const server = createHttpServer({
     logger,
+    limits: config.http,
     onRequestDone: metrics.observeRequest,
     surfaces: {
       service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
@@ -85,13 +92,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing has started yet: give back what was opened, so that the caller (a test, or a
+    // supervisor retrying) can start again on the same data dir.
+    await engine.close();
+    await store.close();
+    await objects.close();
+    dataDir.release();
+    throw listenFailure(err, config.host, config.port) ?? err;
+  }
   if (options.engine ?? true) engine.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

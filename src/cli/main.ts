@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { startServer } from '../app/server.js';
+import { StartupError } from '../app/startup-error.js';
 import { VERSION } from '../app/version.js';
 
 const program = new Command();
@@ -25,9 +26,15 @@ program
     try {
       server = await startServer(loadConfig(env));
     } catch (err) {
+      // What the operator must change gets one line that says what; anything else is a bug and
+      // keeps its stack.
       if (err instanceof ConfigError) {
         console.error(`s3batch: ${err.message}`);
         process.exit(2);
+      }
+      if (err instanceof StartupError) {
+        console.error(`s3batch: ${err.message}`);
+        process.exit(1);
       }
       throw err;
     }

@@ -42,6 +42,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ S3BATCH_CONFIG: file })).toThrow(ConfigError);
   });
 
+  it('has timeouts like S3 and a connection cap, settable by variable and file key, never switched off', () => {
+    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 20_000, idleTimeoutMs: 20_000, keepAliveTimeoutMs: 65_000, maxConnections: 1024 });
+    expect(
+      loadConfig({ S3BATCH_HEADERS_TIMEOUT_MS: '300', S3BATCH_IDLE_TIMEOUT_MS: '400', S3BATCH_KEEP_ALIVE_TIMEOUT_MS: '500', S3BATCH_MAX_CONNECTIONS: '20' }).http,
+    ).toEqual({ headersTimeoutMs: 300, idleTimeoutMs: 400, keepAliveTimeoutMs: 500, maxConnections: 20 });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 's3batch-config-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ headersTimeoutMs: 1000, idleTimeoutMs: 2000, keepAliveTimeoutMs: 3000, maxConnections: 40 }));
+    expect(loadConfig({ S3BATCH_CONFIG: file }).http).toEqual({ headersTimeoutMs: 1000, idleTimeoutMs: 2000, keepAliveTimeoutMs: 3000, maxConnections: 40 });
+    expect(loadConfig({ S3BATCH_CONFIG: file, S3BATCH_IDLE_TIMEOUT_MS: '900' }).http.idleTimeoutMs).toBe(900);
+    for (const name of ['S3BATCH_HEADERS_TIMEOUT_MS', 'S3BATCH_IDLE_TIMEOUT_MS', 'S3BATCH_KEEP_ALIVE_TIMEOUT_MS', 'S3BATCH_MAX_CONNECTIONS']) {
+      for (const bad of ['0', '-5', '1.5', 'soon', '99999999999']) {
+        expect(() => loadConfig({ [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(name));
+      }
+    }
+  });
+
   it('validates values', () => {
     expect(() => loadConfig({ S3BATCH_PORT: '70000' })).toThrow(/S3BATCH_PORT/);
     expect(() => loadConfig({ S3BATCH_LOG_LEVEL: 'loud' })).toThrow(/S3BATCH_LOG_LEVEL/);

@@ -33,7 +33,23 @@ export interface Config {
   readonly maxControlBodyBytes: number;
   /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
   readonly restoreDelayMs: number;
+  readonly http: HttpConfig;
   readonly engine: EngineConfig;
+}
+
+/**
+ * How long the one HTTP server waits on a client (src/http/server.ts). There is no deadline on a
+ * whole request: a large upload or download takes as long as it takes while bytes move.
+ */
+export interface HttpConfig {
+  /** From a connection's first byte (or the end of its previous request) to the end of the request's headers. */
+  readonly headersTimeoutMs: number;
+  /** Silence allowed while a request body is due or a response is being written (S3: about 20 s, `400 RequestTimeout`). */
+  readonly idleTimeoutMs: number;
+  /** How long a keep-alive connection may wait, idle, for its next request. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections open at once; more are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 /** Tuning of the job engine on this node. */
@@ -78,6 +94,10 @@ const FILE_KEYS = {
   logLevel: 'S3BATCH_LOG_LEVEL',
   maxControlBodyBytes: 'S3BATCH_MAX_CONTROL_BODY_BYTES',
   restoreDelayMs: 'S3BATCH_RESTORE_DELAY_MS',
+  headersTimeoutMs: 'S3BATCH_HEADERS_TIMEOUT_MS',
+  idleTimeoutMs: 'S3BATCH_IDLE_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'S3BATCH_KEEP_ALIVE_TIMEOUT_MS',
+  maxConnections: 'S3BATCH_MAX_CONNECTIONS',
   nodeId: 'S3BATCH_NODE_ID',
   concurrency: 'S3BATCH_CONCURRENCY',
   jobConcurrency: 'S3BATCH_JOB_CONCURRENCY',
@@ -139,6 +159,16 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
     restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
+    // No 0 ("never") for the timeouts: a server without them is held open by any client that
+    // stops halfway (issue 9). The floor of 100 ms is for tests.
+    http: Object.freeze({
+      headersTimeoutMs: parseInteger(get('headersTimeoutMs') ?? '20000', 'S3BATCH_HEADERS_TIMEOUT_MS', 100, 3600 * 1000),
+      idleTimeoutMs: parseInteger(get('idleTimeoutMs') ?? '20000', 'S3BATCH_IDLE_TIMEOUT_MS', 100, 3600 * 1000),
+      // Longer than the 60 s idle timeout of the load balancers put in front of servers (an AWS
+      // ALB's default): the balancer, not this server, closes an idle pooled connection first.
+      keepAliveTimeoutMs: parseInteger(get('keepAliveTimeoutMs') ?? '65000', 'S3BATCH_KEEP_ALIVE_TIMEOUT_MS', 100, 3600 * 1000),
+      maxConnections: parseInteger(get('maxConnections') ?? '1024', 'S3BATCH_MAX_CONNECTIONS', 1, 1_000_000),
+    }),
     engine: Object.freeze({
       nodeId,
       concurrency,

@@ -9,7 +9,7 @@ import type { JobService } from '../engine/job-service.js';
 import { sha256Hex } from '../lib/sigv4/index.js';
 import { buildXml } from '../lib/xml.js';
 import type { Authenticator } from '../http/auth.js';
-import { BodyTooLargeError, readBody } from '../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, readBody } from '../http/body.js';
 import type { RequestTarget } from '../http/request-target.js';
 import { parseQuery, safeDecode } from '../http/request-target.js';
 import { hostIdFor } from '../http/request-id.js';
@@ -90,7 +90,9 @@ export function createControlApi(options: ControlApiOptions): ControlApiHandler 
         });
       sendXml(res, 200, requestId, response === undefined ? undefined : buildXml(response));
     } catch (caught) {
-      const error = toS3ControlError(caught instanceof BodyTooLargeError ? tooLarge(res, caught) : caught);
+      const error = toS3ControlError(
+        caught instanceof BodyTooLargeError ? tooLarge(res, caught) : caught instanceof BodyTimeoutError ? timedOut(res, caught) : caught,
+      );
       if (error.status >= 500) logger.error({ err: caught, requestId, operation }, 'jobs API request failed');
       sendXml(res, error.status, requestId, renderErrorResponse(error, requestId, hostIdFor(requestId)));
     }
@@ -104,6 +106,12 @@ function tooLarge(res: ServerResponse, err: BodyTooLargeError): S3ControlError {
     'MaxMessageLengthExceeded',
     `Your request was too big: the jobs API accepts bodies of at most ${err.limit} bytes`,
   );
+}
+
+/** A body that stopped arriving: answered as S3's front end does, and the connection closed. */
+function timedOut(res: ServerResponse, err: BodyTimeoutError): S3ControlError {
+  res.setHeader('Connection', 'close');
+  return new S3ControlError('RequestTimeout', err.message);
 }
 
 /** `/v20180820/jobs[/{id}[/priority|status|tagging]]` → the route path and the decoded id. */

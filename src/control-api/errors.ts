@@ -26,6 +26,7 @@ export const S3_CONTROL_ERROR_STATUS = {
   InvalidRequest: 400,
   MalformedXML: 400,
   MaxMessageLengthExceeded: 400,
+  RequestTimeout: 400,
   MethodNotAllowed: 405,
   NotImplemented: 501,
 } as const;

@@ -1,5 +1,45 @@
-/** Reading a whole (small) request body with a hard cap. */
+/**
+ * Reading request bodies: a whole (small) body with a hard cap, and noticing a client that goes
+ * silent while its body is due.
+ */
 import type { IncomingMessage } from 'node:http';
+
+/** S3's own words for a body that stopped arriving (its `400 RequestTimeout`). */
+export const REQUEST_TIMEOUT_MESSAGE =
+  'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.';
+
+/** The client sent nothing for the idle timeout while its request body was still due. */
+export class BodyTimeoutError extends Error {
+  constructor() {
+    super(REQUEST_TIMEOUT_MESSAGE);
+    this.name = 'BodyTimeoutError';
+  }
+}
+
+/**
+ * Calls `fail` once the client has been silent for the server's idle timeout while this
+ * request's body is still due. Node emits `timeout` on a request that is not complete when its
+ * socket idles (the server sets that timeout: src/http/server.ts); a reader that listens keeps
+ * Node from destroying the socket, so the surface can still answer `400 RequestTimeout`.
+ * Silence we caused — bytes received that our side has not consumed, a body paused by
+ * backpressure — is not the client's: the timer is started again instead. Returns the
+ * unsubscribe.
+ */
+export function onBodyIdle(req: IncomingMessage, fail: (err: BodyTimeoutError) => void): () => void {
+  const listener = (): void => {
+    if (req.readableLength > 0 || req.isPaused()) {
+      const ms = req.socket.timeout;
+      if (ms !== undefined && ms > 0) req.socket.setTimeout(ms);
+      return;
+    }
+    req.off('timeout', listener);
+    fail(new BodyTimeoutError());
+  };
+  req.on('timeout', listener);
+  return () => {
+    req.off('timeout', listener);
+  };
+}
 
 export class BodyTooLargeError extends Error {
   readonly limit: number;
@@ -11,8 +51,9 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Collects the body up to `limit` bytes. Past the limit it stops reading and rejects; the caller
- * answers and closes the connection rather than draining an unbounded body.
+ * Collects the body up to `limit` bytes. Past the limit, or when the client goes silent
+ * (BodyTimeoutError), it stops reading and rejects; the caller answers and closes the connection
+ * rather than draining the rest.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -38,7 +79,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(err);
     };
+    const stopWatching = onBodyIdle(req, (err) => {
+      cleanup();
+      req.pause();
+      reject(err);
+    });
     const cleanup = (): void => {
+      stopWatching();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

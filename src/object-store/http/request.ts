@@ -9,6 +9,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { checksumHeader, checksumOf, isChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.js';
 import { S3Error, invalidArgument } from '../errors.js';
 import type { ObjectStore, UploadIntegrity } from '../object-store.js';
+import { onBodyIdle, REQUEST_TIMEOUT_MESSAGE } from '../../http/body.js';
 import { createAwsChunkedDecoder, isAwsChunkedMode, sha256Hex, type VerifySuccess } from '../../lib/sigv4/index.js';
 import { parseXml, XmlSyntaxError, type XmlElement } from '../../lib/xml.js';
 
@@ -55,7 +56,9 @@ export function httpDate(r: S3Request, name: string): number | undefined {
 /**
  * The request body as the client meant it: aws-chunked decoded (chunk signatures verified), or
  * the raw body. The request is never destroyed by a failing consumer, so an error can still be
- * answered. `trailer(name)` yields a trailing header once the body has ended.
+ * answered. A client that goes silent mid-body fails it with `RequestTimeout` (src/http/body.ts
+ * onBodyIdle), which the store's reader turns into "nothing written". `trailer(name)` yields a
+ * trailing header once the body has ended.
  */
 export function bodyOf(r: S3Request): { body: Readable; trailer: (name: string) => Promise<string | undefined>; decodedLength?: number } {
   const mode = r.auth.payloadHash;
@@ -75,6 +78,7 @@ export function bodyOf(r: S3Request): { body: Readable; trailer: (name: string) 
       ...(header(r, 'x-amz-trailer') !== undefined ? { declaredTrailers: header(r, 'x-amz-trailer') as string } : {}),
     });
     r.req.on('error', (err) => decoder.destroy(err));
+    failOnIdle(r, decoder);
     r.req.pipe(decoder);
     return {
       body: decoder,
@@ -84,11 +88,18 @@ export function bodyOf(r: S3Request): { body: Readable; trailer: (name: string) 
   }
   const pass = new PassThrough({ highWaterMark: 256 * 1024 });
   r.req.on('error', (err) => pass.destroy(err));
+  failOnIdle(r, pass);
   r.req.on('close', () => {
     if (!r.req.complete) pass.destroy(new S3Error('IncompleteBody', 'The request body terminated unexpectedly'));
   });
   r.req.pipe(pass);
   return { body: pass, trailer: async () => undefined };
+}
+
+/** Until `body` closes (a reader that gave up stops watching, so the server can close the connection). */
+function failOnIdle(r: S3Request, body: Readable): void {
+  const stop = onBodyIdle(r.req, () => body.destroy(new S3Error('RequestTimeout', REQUEST_TIMEOUT_MESSAGE)));
+  body.once('close', stop);
 }
 
 /** Content-Length of a body that must have one (PUT object/part): 411 without it. */
