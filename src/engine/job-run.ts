@@ -7,8 +7,7 @@
  * back), so nothing is counted twice. It stops claiming when the job is paused, cancelled, failing
  * or the engine stops; what happens to in-flight chunks depends on why (see `settle`).
  */
-import { promisify } from 'node:util';
-import { inflateRaw } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { jobFailure, withLiveProgress, type Job, type JobFailure, type JobProgress, type LiveProgress } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, parseChunkRecords, type ChunkReader, type ManifestTask } from '../manifests/index.js';
@@ -36,8 +35,6 @@ export interface RunLimits {
   readonly progressIntervalMs?: number;
   readonly operations: OperationOptions;
 }
-
-const inflate = promisify(inflateRaw);
 
 /** §5.5: once this many tasks ran, more than half of them failing fails the job. */
 export const THRESHOLD_MIN_TASKS = 1000;
@@ -169,7 +166,8 @@ export class JobRun {
     const stored = claim.locator as StoredLocator;
     if ('records' in stored) {
       if (!claim.records) throw new Error(`chunk ${claim.index} of job ${this.job.id} was stored without its records`);
-      return parseChunkRecords(this.job.spec.Manifest!, stored.chunk, await inflate(claim.records));
+      // Synchronous, like the deflate in preparer.ts: ~0.1 ms for a chunk of 1,000 lines.
+      return parseChunkRecords(this.job.spec.Manifest!, stored.chunk, inflateRawSync(claim.records));
     }
     this.reader ??= createChunkReader(this.job.spec.Manifest!, stored.pin, this.ctx.s3For(this.job));
     const reader = this.reader;

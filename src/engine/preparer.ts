@@ -6,8 +6,7 @@
  * what to fix. Safe to run again on a job found in Preparing after a crash: each attempt starts
  * by deleting what an earlier one stored.
  */
-import { promisify } from 'node:util';
-import { deflateRaw } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { jobFailure, type Job } from '../domain/job.js';
 import { operationName, type OperationName } from '../domain/job-spec.js';
 import { ManifestError, prepareManifest, type ChunkWithRecords, type PreparedManifest } from '../manifests/index.js';
@@ -19,7 +18,6 @@ import { backoffMs } from './retry.js';
 export const CHUNK_SIZE = 1000;
 const ADD_BATCH = 1000;
 const MANIFEST_ATTEMPTS = 4;
-const deflate = promisify(deflateRaw);
 export const WAITING_FOR_CONFIRMATION = 'Waiting for confirmation';
 
 export interface PrepareOptions {
@@ -81,83 +79,58 @@ async function readManifest(ctx: EngineContext, job: Job, chunkSize: number): Pr
   }
 }
 
-/** Chunks compressed at once, at most: the read waits while they are (backpressure, bounded memory). */
-const COMPRESSING = 4;
-/** A batch of compressed chunks is stored once it holds this many bytes of records, or ADD_BATCH chunks. */
+/** A batch of chunks is stored once it holds this many bytes of (deflated) records, or ADD_BATCH chunks. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * Where preparation's chunks go: each chunk's records are deflated (zlib's thread pool, level 1:
- * manifest lines compress about 8× at ~240 MB/s on one core here) and stored in batches, with the
- * last batch marked final. At most COMPRESSING chunks and one batch are in memory.
+ * Where preparation's chunks go: each chunk's records are deflated (level 1: the bench's manifest
+ * lines shrink ~8×, at ~240 MB/s on one core here) and stored in batches, the last one marked
+ * final. Synchronous deflate on purpose: a ~50 KB chunk takes ~0.2 ms, and zlib's asynchronous
+ * calls were both slower (bench/prepare.ts, job, 1M lines, two runs each: 1.2–1.6M vs 1.7–2.6M lines/s) and kept ~200 MB
+ * more resident (native buffers freed late, in the thread pool's malloc arenas). While a batch is
+ * being stored the read waits for it: one batch in memory at most.
  */
 class ChunkSink {
   private batch: NewChunk[] = [];
   private batchBytes = 0;
-  private readonly compressing = new Set<Promise<void>>();
-  private storing: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  private storing: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly jobId: string,
   ) {}
 
-  /** Takes a chunk; the promise resolves once there is room for the next one. */
+  /** Takes a chunk; a promise when the read must wait for a batch being stored. */
   add(chunk: ChunkWithRecords): Promise<void> | undefined {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    const work: Promise<void> = deflate(chunk.records, { level: 1 })
-      .then((records) => {
-        const locator: StoredLocator = { chunk: chunk.locator, records: RECORDS_ENCODING };
-        this.batch.push({ index: chunk.locator.index, taskCount: chunk.locator.taskCount, locator, records });
-        this.batchBytes += records.length;
-        if (this.batch.length >= ADD_BATCH || this.batchBytes >= BATCH_BYTES) this.flush(false);
-      })
-      // Recorded, never left rejected: preparation may stop reading before it waits for this one.
-      .catch((err: unknown) => {
-        this.failure ??= err;
-      })
-      .finally(() => this.compressing.delete(work));
-    this.compressing.add(work);
-    if (this.compressing.size < COMPRESSING) return undefined;
-    return Promise.race(this.compressing).then(() => this.storing).then(() => this.check());
+    const records = deflateRawSync(chunk.records, { level: 1 });
+    const locator: StoredLocator = { chunk: chunk.locator, records: RECORDS_ENCODING };
+    this.batch.push({ index: chunk.locator.index, taskCount: chunk.locator.taskCount, locator, records });
+    this.batchBytes += records.length;
+    if (this.batch.length < ADD_BATCH && this.batchBytes < BATCH_BYTES) return undefined;
+    return this.flush(false);
   }
 
-  /** Every chunk was handed over: store the rest as the final batch. */
+  /** Every chunk was handed over: store the rest as the final batch, and check the count. */
   async close(prepared: PreparedManifest): Promise<void> {
-    await Promise.all(this.compressing);
-    this.check();
-    this.flush(true);
-    await this.storing;
-    this.check();
-    // The store counted what it was given; preparation counted what it read.
+    await this.flush(true);
     const { total, final } = await this.ctx.store.chunkCounts(this.jobId);
     if (!final || total !== prepared.chunks.length) {
       throw new Error(`preparation stored ${total} chunks (final: ${final}) of the ${prepared.chunks.length} it cut`);
     }
   }
 
-  /** The read failed: let what is under way settle (the caller deletes what was stored). */
+  /** The read failed: let a store under way settle (the caller deletes what was stored). */
   async abandon(): Promise<void> {
-    await Promise.all(this.compressing);
-    await this.storing;
+    await this.storing?.catch(() => undefined);
   }
 
-  private flush(final: boolean): void {
+  private async flush(final: boolean): Promise<void> {
+    await this.storing;
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    this.storing = this.storing
-      .then(async () => {
-        if (this.failure === undefined) await this.ctx.store.addChunks(this.jobId, batch, { final });
-      })
-      .catch((err: unknown) => {
-        this.failure ??= err;
-      });
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
+    this.storing = this.ctx.store.addChunks(this.jobId, batch, { final }).then(() => undefined);
+    await this.storing;
   }
 }
 
