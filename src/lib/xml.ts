@@ -123,9 +123,14 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 /**
  * Renders `{ Root: {...} }` with the declaration. Members whose value is undefined are skipped;
  * key order is element order. Attributes use an `@` prefix (e.g. `@xmlns`).
+ *
+ * A CR in a value goes out as `&#13;`: a parser turns a raw CR (or CR LF) into LF (XML 1.0 §2.11,
+ * end-of-line handling), so a value sent with a raw CR would be read back changed — which is why
+ * the S3 User Guide asks clients to write a CR as `&#13;` ("Naming Amazon S3 objects", XML related
+ * object key constraints). The builder leaves formatting off, so every CR in its output is a value's.
  */
 export function buildXml(doc: XmlOutElement): string {
-  return DECLARATION + (builder.build(stripUndefined(doc)) as string);
+  return DECLARATION + (builder.build(stripUndefined(doc)) as string).replace(/\r/g, '&#13;');
 }
 
 function stripUndefined(value: XmlOut): XmlOut {
