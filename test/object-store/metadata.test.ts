@@ -48,14 +48,15 @@ describe('user metadata the store refuses, on every write path', () => {
     for (const name of BAD_NAMES) {
       const metadata = user({ good: '1', [name]: 'v' });
       const header = `x-amz-meta-${JSON.stringify(name).slice(1, -1)}`;
-      const writes: Array<[string, Promise<unknown>]> = [
-        ['PutObject', store.putObject(A, { bucket: 'meta', key: 'put', metadata }, Buffer.from('x'))],
-        ['CopyObject', store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'copy', metadataDirective: 'REPLACE', metadata })],
-        ['CopyObject onto itself', store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'src', metadataDirective: 'REPLACE', metadata })],
-        ['CreateMultipartUpload', store.createMultipartUpload(A, { bucket: 'meta', key: 'mpu', metadata })],
+      // Thunks: each request is made only when it is awaited (no rejection is left unhandled).
+      const writes: Array<[string, () => Promise<unknown>]> = [
+        ['PutObject', () => store.putObject(A, { bucket: 'meta', key: 'put', metadata }, Buffer.from('x'))],
+        ['CopyObject', () => store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'copy', metadataDirective: 'REPLACE', metadata })],
+        ['CopyObject onto itself', () => store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'src', metadataDirective: 'REPLACE', metadata })],
+        ['CreateMultipartUpload', () => store.createMultipartUpload(A, { bucket: 'meta', key: 'mpu', metadata })],
       ];
       for (const [what, write] of writes) {
-        const err = await storeError(write);
+        const err = await storeError(write());
         expect({ what, name, code: err.code, status: err.status, header: err.fields.ArgumentName }).toEqual({ what, name, code: 'InvalidArgument', status: 400, header });
         expect(err.message).toContain(`The metadata name ${JSON.stringify(name)} holds`);
       }
@@ -72,25 +73,25 @@ describe('user metadata the store refuses, on every write path', () => {
     const s3 = s3Client(server);
     await s3.send(new CreateBucketCommand({ Bucket: 'meta' }));
     await s3.send(new PutObjectCommand({ Bucket: 'meta', Key: 'src', Body: 'x' }));
-    const paths = (metadata: ObjectMetadata): Array<Promise<unknown>> => [
-      store.putObject(A, { bucket: 'meta', key: 'put', metadata }, Buffer.from('x')),
-      store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'copy', metadataDirective: 'REPLACE', metadata }),
-      store.createMultipartUpload(A, { bucket: 'meta', key: 'mpu', metadata }),
+    const paths = (metadata: ObjectMetadata): Array<() => Promise<unknown>> => [
+      () => store.putObject(A, { bucket: 'meta', key: 'put', metadata }, Buffer.from('x')),
+      () => store.copyObject(A, { source: { bucket: 'meta', key: 'src' }, bucket: 'meta', key: 'copy', metadataDirective: 'REPLACE', metadata }),
+      () => store.createMultipartUpload(A, { bucket: 'meta', key: 'mpu', metadata }),
     ];
     for (const write of paths(user({ Owner: '1', owner: '2' }))) {
-      const err = await storeError(write);
+      const err = await storeError(write());
       expect([err.code, err.status, err.fields.ArgumentName]).toEqual(['InvalidArgument', 400, 'x-amz-meta-owner']);
       expect(err.message).toContain('"Owner" and "owner" are the same header');
     }
     for (const write of paths(user({ k: 'é'.repeat(1024) }))) {
-      const err = await storeError(write);
+      const err = await storeError(write());
       expect([err.code, err.status, err.fields.Size, err.fields.MaxSizeAllowed]).toEqual(['MetadataTooLarge', 400, 2049, 2048]);
     }
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'meta' }))).Uploads ?? []).toEqual([]);
 
     // Exactly 2 KB passes; upper-case names are stored (and answered) in lower case, as S3 does.
     const exact = user({ 'Owner-Name': 'x', big: 'v'.repeat(2048 - 'Owner-Name'.length - 1 - 'big'.length) });
-    for (const write of paths(exact)) await write;
+    for (const write of paths(exact)) await write();
     const { info } = await store.headObject(A, { bucket: 'meta', key: 'put' });
     expect(Object.keys(info.metadata.user)).toEqual(['owner-name', 'big']);
     for (const key of ['put', 'copy']) {
@@ -108,11 +109,11 @@ describe('user metadata the store refuses, on every write path', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'meta', Key: 'src', Body: 'x' }));
     const Metadata = { a: 'v'.repeat(1500), b: 'w'.repeat(600) };
     for (const write of [
-      s3.send(new PutObjectCommand({ Bucket: 'meta', Key: 'put', Body: 'x', Metadata })),
-      s3.send(new CopyObjectCommand({ Bucket: 'meta', Key: 'copy', CopySource: 'meta/src', MetadataDirective: 'REPLACE', Metadata })),
-      s3.send(new CreateMultipartUploadCommand({ Bucket: 'meta', Key: 'mpu', Metadata })),
+      () => s3.send(new PutObjectCommand({ Bucket: 'meta', Key: 'put', Body: 'x', Metadata })),
+      () => s3.send(new CopyObjectCommand({ Bucket: 'meta', Key: 'copy', CopySource: 'meta/src', MetadataDirective: 'REPLACE', Metadata })),
+      () => s3.send(new CreateMultipartUploadCommand({ Bucket: 'meta', Key: 'mpu', Metadata })),
     ]) {
-      await expectS3Error(write, 'MetadataTooLarge', 400);
+      await expectS3Error(write(), 'MetadataTooLarge', 400);
     }
     // A client that sends the header anyway: the request never reaches the store.
     for (const name of ['owner name', 'ключ', 'a(b)']) {
