@@ -71,6 +71,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onSweep: (removed) => {
       if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
     },
+    onSkippedMetadata: (skipped) => {
+      logger.warn(skipped, 'object store: stored metadata names that no HTTP header can carry were left out of a read');
+    },
   }).catch(async (err: unknown) => {
     await store.close();
     dataDir.release();

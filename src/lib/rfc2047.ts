@@ -9,11 +9,17 @@
 const ENCODED_WORD = /=\?(utf-8|iso-8859-1)\?([bq])\?([^?\s]*)\?=/gi;
 
 /**
- * `value` as one encoded word when it holds anything but printable US-ASCII, or text the receiver
- * would take for an encoded word (`=?`); else unchanged. Decoding then gives `value` back exactly.
+ * `value` unchanged when it can travel in a header as it is, else as one encoded word; decoding the
+ * header a receiver reads then gives `value` back exactly. As it is: US-ASCII text — S3 encodes
+ * only values with non-US-ASCII characters ("if the string contains only US-ASCII characters, it
+ * is presented as is", S3 User Guide, "Working with object metadata") — which a header value can
+ * hold: printable characters, spaces and tabs (RFC 9110 §5.5 field-vchar, SP, HTAB). Encoded:
+ * anything else, control characters such as CR and LF included (a header cannot carry them at
+ * all); text a receiver would take for an encoded word (`=?`); and a value that begins or ends
+ * with a space or tab, which every HTTP parser strips (RFC 9110 §5.5), so that it comes back.
  */
 export function encodeHeaderValue(value: string): string {
-  if (/^[\x20-\x7e]*$/.test(value) && !value.includes('=?')) return value;
+  if (/^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/.test(value) && !value.includes('=?')) return value;
   return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 

@@ -174,17 +174,21 @@ export type NonXmlChars = 'replace' | 'reference';
 /**
  * Renders `{ Root: {...} }` with the declaration. Members whose value is undefined are skipped;
  * key order is element order. Attributes use an `@` prefix (e.g. `@xmlns`).
+ *
+ * A CR in a value goes out as `&#13;`: a parser turns a raw CR (or CR LF) into LF (XML 1.0 §2.11,
+ * end-of-line handling), so a value sent with a raw CR would be read back changed — which is why
+ * the S3 User Guide asks clients to write a CR as `&#13;` ("Naming Amazon S3 objects", XML related
+ * object key constraints). The builder leaves formatting off, so every CR in its output is a value's.
  */
 export function buildXml(doc: XmlOutElement, options: { nonXmlChars?: NonXmlChars } = {}): string {
   const xml = DECLARATION + (builder.build(stripUndefined(doc)) as string);
   // Element names are ours and the output is not indented, so only text can hold a CR or a
   // character XML does not allow: the whole output is scanned once (a regex test; nothing is
-  // copied unless one is there). A raw CR would reach the client as LF (XML 1.0 §2.11 line-end
-  // normalisation), so it goes out as a reference and a value keeps its CR.
+  // copied unless one is there).
   if (!NEEDS_ESCAPE.test(xml)) return xml;
   const reference = options.nonXmlChars === 'reference';
   return xml.replace(NEEDS_ESCAPES, (c) => {
-    if (c === '\r') return '&#xD;';
+    if (c === '\r') return '&#13;';
     const code = c.codePointAt(0) ?? 0;
     return reference && (code < 0xd800 || code > 0xdfff) ? `&#x${code.toString(16).toUpperCase()};` : '\uFFFD';
   });

@@ -1,6 +1,7 @@
 /** S3's rules for names, keys, tags, storage classes and user metadata, with S3's errors. */
 import { S3Error, invalidArgument } from './errors.js';
 import type { SseAlgorithm, StorageClass, Tag } from './object-store.js';
+import { MAX_USER_METADATA_BYTES, lowerCaseNames, userMetadataProblem } from '../lib/user-metadata.js';
 
 /** Bucket names the server keeps for itself: `/v20180820` is the S3 Control jobs API. */
 export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['v20180820']);
@@ -138,17 +139,26 @@ export function parseTaggingHeader(header: string): Tag[] {
   return tags;
 }
 
-/** User metadata (`x-amz-meta-*`) is limited to 2 KB, names and values together. */
-export const MAX_USER_METADATA_BYTES = 2048;
-
-export function validateUserMetadata(meta: Readonly<Record<string, string>>): void {
-  let size = 0;
-  for (const [k, v] of Object.entries(meta)) size += Buffer.byteLength(k) + Buffer.byteLength(v);
-  if (size > MAX_USER_METADATA_BYTES) {
-    throw new S3Error(
-      'MetadataTooLarge',
-      `Your metadata headers exceed the maximum allowed metadata size (${size} > ${MAX_USER_METADATA_BYTES} bytes)`,
-      { fields: { Size: size, MaxSizeAllowed: MAX_USER_METADATA_BYTES } },
-    );
+/**
+ * User metadata as S3 stores it: checked by lib/user-metadata.ts (the one rule CreateJob and the
+ * HTTP client apply too), names lower-cased. Every write of the local store (PutObject, CopyObject
+ * with either directive, CreateMultipartUpload), in process or over HTTP, comes through here.
+ *
+ * More than 2 KB is S3's own 400 MetadataTooLarge. A name that is not a header token has no S3
+ * error of its own — S3 can never receive one: the HTTP layer refuses such a header, or ends the
+ * name at the `:` — so it is 400 InvalidArgument with ArgumentName, S3's code for a header it
+ * cannot accept (as for every other header this store refuses, headers.ts); 400 because the
+ * request is at fault and sending it again cannot succeed. Two names that differ only in case
+ * likewise (over HTTP they arrive as one header; only an in-process caller can send both).
+ */
+export function validateUserMetadata(meta: Readonly<Record<string, string>>): Record<string, string> {
+  const problem = userMetadataProblem(meta);
+  if (problem === undefined) return lowerCaseNames(meta);
+  if (problem.kind === 'size') {
+    throw new S3Error('MetadataTooLarge', `Your metadata headers exceed the maximum allowed metadata size (${problem.size} > ${MAX_USER_METADATA_BYTES} bytes)`, {
+      fields: { Size: problem.size, MaxSizeAllowed: MAX_USER_METADATA_BYTES },
+    });
   }
+  // JSON-escaped: a name may hold characters an XML error document cannot carry.
+  throw invalidArgument(`${problem.message}.`, `x-amz-meta-${JSON.stringify(problem.name).slice(1, -1)}`);
 }

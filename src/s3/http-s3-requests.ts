@@ -6,19 +6,21 @@
 import { createHash } from 'node:crypto';
 import { buildXml, type XmlOutElement } from '../lib/xml.js';
 import { decodeHeaderValue, encodeHeaderValue } from '../lib/rfc2047.js';
-import type {
-  CompletedPortPart,
-  CopyObjectRequest,
-  CreateMultipartUploadRequest,
-  ObjectRef,
-  PortAcl,
-  PortEncryption,
-  PortGrantee,
-  PortMetadata,
-  PortObjectLock,
-  PortPermission,
-  PortTag,
-  UploadPartCopyRequest,
+import { userMetadataProblem } from '../lib/user-metadata.js';
+import {
+  S3PortError,
+  type CompletedPortPart,
+  type CopyObjectRequest,
+  type CreateMultipartUploadRequest,
+  type ObjectRef,
+  type PortAcl,
+  type PortEncryption,
+  type PortGrantee,
+  type PortMetadata,
+  type PortObjectLock,
+  type PortPermission,
+  type PortTag,
+  type UploadPartCopyRequest,
 } from './s3-port.js';
 
 /** RFC 3986 encoding of each key segment, `/` kept: the path S3 signs and stores. */
@@ -96,12 +98,20 @@ const SYSTEM_HEADERS: ReadonlyArray<[keyof PortMetadata['system'], string]> = [
   ['websiteRedirectLocation', 'x-amz-website-redirect-location'],
 ];
 
+/**
+ * The metadata as request headers. User metadata names that no header can carry (or two that are
+ * one header) cannot be sent at all: a 400 InvalidArgument, the store's answer to them
+ * (lib/user-metadata.ts), rather than node's ERR_INVALID_HTTP_TOKEN, which is no S3 answer and
+ * would be retried. The size is left to the store, whose limit it is.
+ */
 function metadataHeaders(metadata: PortMetadata): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [field, name] of SYSTEM_HEADERS) {
     const value = metadata.system[field];
     if (value !== undefined) headers[name] = encodeHeaderValue(value);
   }
+  const problem = userMetadataProblem(metadata.user, { size: false });
+  if (problem !== undefined) throw new S3PortError('InvalidArgument', 400, `${problem.message}.`);
   for (const [name, value] of Object.entries(metadata.user)) headers[`x-amz-meta-${name.toLowerCase()}`] = encodeHeaderValue(value);
   return headers;
 }
@@ -190,10 +200,12 @@ export function metadataFromHeaders(headers: Readonly<Record<string, string | st
     const value = headers[name];
     if (typeof value === 'string') system[field] = decodeHeaderValue(value);
   }
-  const user: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-amz-meta-') && typeof value === 'string') user[name.slice('x-amz-meta-'.length)] = decodeHeaderValue(value);
-  }
+  // From entries: a name such as `__proto__` stays an ordinary key.
+  const user = Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]): Array<[string, string]> =>
+      name.startsWith('x-amz-meta-') && typeof value === 'string' ? [[name.slice('x-amz-meta-'.length), decodeHeaderValue(value)]] : [],
+    ),
+  );
   return { system, user };
 }
 

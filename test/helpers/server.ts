@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import type { Logger } from 'pino';
 import { afterEach } from 'vitest';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -38,6 +39,8 @@ export interface TestServerOptions {
   readonly engine?: boolean;
   /** The embedded store's largest CopyObject source (S3's 5 GiB unless lowered). */
   readonly maxCopySourceBytes?: number;
+  /** The server's logger (default: silent). */
+  readonly logger?: Logger;
 }
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
@@ -51,7 +54,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     S3BATCH_CREDENTIALS: [ACCOUNT_A, ACCOUNT_B].map((a) => `${a.accountId}:${a.accessKeyId}:${a.secretAccessKey}`).join(','),
     ...env,
   });
-  const server = await startServer(config, { logger: createLogger('silent'), engine: options.engine ?? false,
+  const server = await startServer(config, { logger: options.logger ?? createLogger('silent'), engine: options.engine ?? false,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
   });
   running.add(server);

@@ -3,6 +3,8 @@
  * and an assertion on S3 errors as the SDK reports them (`name` = S3's code, HTTP status).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { ACCOUNT_A, REGION } from '../helpers/server.js';
@@ -56,4 +58,22 @@ export function testData(size: number): Buffer {
 export async function bodyBytes(body: unknown): Promise<Buffer> {
   const b = body as { transformToByteArray(): Promise<Uint8Array> };
   return Buffer.from(await b.transformToByteArray());
+}
+
+/**
+ * Replaces the stored user metadata of `table` rows (`versions`: every version of bucket/key;
+ * `uploads`: the uploads of it) straight in objects.db — what a data dir written before a rule
+ * existed may hold, and what the store's API no longer writes. The server on `dataDir` must be
+ * closed. Returns the number of rows changed.
+ */
+export function plantUserMetadata(dataDir: string, table: 'versions' | 'uploads', bucket: string, key: string, user: Record<string, string>): number {
+  const db = new Database(path.join(dataDir, 'objects.db'));
+  try {
+    const rows = db.prepare<[string, Buffer], { id: number; meta_json: string }>(`SELECT rowid AS id, meta_json FROM ${table} WHERE bucket = ? AND key = ?`).all(bucket, Buffer.from(key, 'utf8'));
+    const update = db.prepare<[string, number]>(`UPDATE ${table} SET meta_json = ? WHERE rowid = ?`);
+    for (const row of rows) update.run(JSON.stringify({ ...(JSON.parse(row.meta_json) as object), user }), row.id);
+    return rows.length;
+  } finally {
+    db.close();
+  }
 }

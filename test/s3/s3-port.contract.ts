@@ -22,6 +22,7 @@ import type { ManifestTask } from '../../src/manifests/index.js';
 import { copy } from '../../src/operations/copy.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
+import { errorOf } from '../object-store/helpers.js';
 
 export interface PortFixture {
   readonly port: S3Port;
@@ -381,6 +382,37 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         const again = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'again/out/big' }));
         expect(again.ETag).toMatch(/-3"$/);
         expect(decodeHeaderValue(again.Metadata?.note ?? '')).toBe(text);
+      });
+
+      it('refuses metadata names no header can carry (400 InvalidArgument, never a transport error), by CopyObject and by the multipart path, writing nothing', async () => {
+        const { f, bucket } = await bucketWith(['small']);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 5) }));
+        const refused: Array<Record<string, string>> = [{ 'owner name': 'x' }, { ключ: 'y' }, { 'a:b': 'z' }, { Owner: '1', owner: '2' }];
+        for (const UserMetadata of refused) {
+          const replace = op(bucket, { NewObjectMetadata: { UserMetadata } });
+          for (const key of ['small', 'big']) {
+            expect(await portError(copy(replace, SMALL)(copyTask(bucket, key), f.port)), `${key} ${JSON.stringify(UserMetadata)}`).toEqual({ code: 'InvalidArgument', status: 400 });
+            expect((await errorOf(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: `out/${key}` })))).status).toBe(404);
+          }
+        }
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'small' }))).$metadata.httpStatusCode).toBe(200);
+      });
+
+      it('carries tabs as they are and CR, LF and edge whitespace RFC 2047-encoded, by CopyObject and by the multipart path (REPLACE, then COPY)', async () => {
+        const { f, bucket } = await bucketWith(['small']);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 6) }));
+        const values = { tab: 'a\tb', crlf: 'a\r\nb', cr: 'a\rb', lead: ' x', trail: 'x\t' };
+        const replace = op(bucket, { NewObjectMetadata: { UserMetadata: values } });
+        for (const key of ['small', 'big']) {
+          await copy(replace, SMALL)(copyTask(bucket, key), f.port);
+          await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, `out/${key}`), f.port);
+          for (const copied of [`out/${key}`, `again/out/${key}`]) {
+            const metadata = (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: copied }))).Metadata ?? {};
+            expect(metadata.tab, copied).toBe('a\tb');
+            expect(Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, decodeHeaderValue(v)])), copied).toEqual(values);
+          }
+        }
       });
 
       it('at the default threshold: one CopyObject per object, and a multipart copy only when the store refuses the source as too large', async () => {

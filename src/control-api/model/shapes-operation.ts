@@ -25,7 +25,8 @@ import type {
   S3SetObjectTaggingOperation,
   S3UpdateObjectEncryptionOperation,
 } from '../../domain/job-spec.js';
-import { childPath, fail } from './fail.js';
+import { MAX_USER_METADATA_BYTES, metadataNameProblem, userMetadataProblem } from '../../lib/user-metadata.js';
+import { childPath, entryPath, fail } from './fail.js';
 import { bool, type Check, enumOf, int, list, long, map, opt, pattern, req, str, struct, timestamp } from './shape.js';
 import {
   computeChecksumAlgorithm,
@@ -104,6 +105,30 @@ const grants = list(
   }),
 );
 
+/**
+ * UserMetadata becomes `x-amz-meta-*` headers of every CopyObject the job sends: names S3 could
+ * never receive, two names that are one header, or more than S3's 2 KB would fail (or, before this
+ * rule, corrupt) every task, so the job is refused instead — with the rule the store applies
+ * (lib/user-metadata.ts).
+ */
+const userMetadataRule: Check<S3ObjectMetadata> = (metadata, path) => {
+  if (metadata.UserMetadata === undefined) return;
+  const problem = userMetadataProblem(metadata.UserMetadata);
+  if (problem === undefined) return;
+  const at = childPath(path, 'UserMetadata');
+  switch (problem.kind) {
+    case 'name':
+      return fail(entryPath(at, problem.name), `key ${metadataNameProblem(problem.name) ?? ''}`);
+    case 'duplicate':
+      return fail(
+        entryPath(at, problem.name),
+        `key is the same metadata header as ${JSON.stringify(problem.other)} (x-amz-meta-${problem.name.toLowerCase()}): S3 stores metadata names in lower case`,
+      );
+    case 'size':
+      return fail(at, `must be at most ${MAX_USER_METADATA_BYTES} bytes in all (the UTF-8 bytes of every key and value, S3's limit for user metadata); it is ${problem.size} bytes`);
+  }
+};
+
 const objectMetadata = struct<S3ObjectMetadata>({
   CacheControl: opt(nonEmptyMaxLength1024),
   ContentDisposition: opt(nonEmptyMaxLength1024),
@@ -116,7 +141,7 @@ const objectMetadata = struct<S3ObjectMetadata>({
   HttpExpiresDate: opt(timestamp),
   RequesterCharged: opt(bool),
   SSEAlgorithm: opt(enumOf<Defined<S3ObjectMetadata['SSEAlgorithm']>>({ AES256: true, KMS: true })),
-});
+}, { check: userMetadataRule });
 
 const daysOrYearsRule: Check<DaysOrYears> = (duration, path) => {
   if (duration.Days !== undefined && duration.Years !== undefined) {

@@ -48,13 +48,15 @@ export function metadataFromHeaders(r: S3Request): ObjectMetadata {
     // Answers encode what is not US-ASCII (RFC 2047), so requests may too: decoded, as for x-amz-meta-*.
     if (value !== undefined) system[field] = decodeHeaderValue(value);
   }
-  const user: Record<string, string> = {};
+  const user: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(r.req.headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
     // S3 decodes RFC 2047 words before storing (and encodes non-ASCII values when answering).
-    user[name.slice('x-amz-meta-'.length)] = decodeHeaderValue(Array.isArray(value) ? value.join(',') : value);
+    user.push([name.slice('x-amz-meta-'.length), decodeHeaderValue(Array.isArray(value) ? value.join(',') : value)]);
   }
-  return { system, user };
+  // From entries: a name such as `__proto__` stays an ordinary key. The store checks the names and
+  // the size (validate.ts validateUserMetadata), for this path and the in-process one alike.
+  return { system, user: Object.fromEntries(user) };
 }
 
 export function lockFromHeaders(r: S3Request): ObjectLock | undefined {

@@ -30,6 +30,7 @@ import {
   tagsJson,
   type BucketRow,
   type NewVersion,
+  type SkippedNames,
   type Statements,
   type VersionRow,
 } from './rows.js';
@@ -44,7 +45,24 @@ export interface Core {
   readonly maxCopySourceBytes: number;
   /** Bucket rows by name; every write to a bucket row drops its entry (one process owns the DB). */
   readonly buckets: Map<string, BucketRow>;
+  /** Told of stored metadata names a read skipped (rows.ts readableUser). */
+  readonly onSkippedMetadata?: (skipped: SkippedMetadata) => void;
   now(): number;
+}
+
+/** Stored user-metadata names a read of one version skipped: no HTTP header can carry them. */
+export interface SkippedMetadata {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly names: readonly string[];
+}
+
+/** What a read of `row` tells about the metadata names it skips (rows.ts infoOf, metadataOf). */
+export function skippedNamesOf(core: Core, row: VersionRow): SkippedNames | undefined {
+  const report = core.onSkippedMetadata;
+  if (report === undefined) return undefined;
+  return (names) => report({ bucket: row.bucket, key: row.key.toString('utf8'), versionId: row.version_id, names });
 }
 
 export function bucketRow(core: Core, name: string): BucketRow | undefined {
@@ -253,8 +271,8 @@ export function resolveAttributes(
     encryption?: EncryptionRequest;
   },
 ): ResolvedAttributes {
-  const metadata = attrs.metadata ?? EMPTY_METADATA;
-  validateUserMetadata(metadata.user);
+  const given = attrs.metadata ?? EMPTY_METADATA;
+  const metadata: ObjectMetadata = { system: given.system, user: validateUserMetadata(given.user) };
   if (attrs.tags) validateTags(attrs.tags);
   const encryption = resolveEncryption(attrs.encryption);
   const lock = resolveLock(core, bucket, attrs.lock);

@@ -22,7 +22,7 @@ import type {
 import { validateBucketName } from '../validate.js';
 import { migrate } from '../../store/sqlite/migrations.js';
 import { BlobFiles } from './blob-files.js';
-import { ownedBucket, type Core } from './core.js';
+import { ownedBucket, type Core, type SkippedMetadata } from './core.js';
 import { listObjects, listObjectVersions, listUploads } from './listing.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from './multipart.js';
 import { copyObject, deleteObject, deleteObjects, getObject, headObject, putObject } from './objects.js';
@@ -51,6 +51,8 @@ export interface LocalObjectStoreOptions {
   readonly now?: () => number;
   /** Called once at open with what the start-up sweep removed. */
   readonly onSweep?: (removed: { temp: number; orphans: number }) => void;
+  /** Called when a read skips stored metadata names no HTTP header can carry (rows.ts readableUser). */
+  readonly onSkippedMetadata?: (skipped: SkippedMetadata) => void;
 }
 
 export const DEFAULT_RESTORE_DELAY_MS = 5_000;
@@ -81,6 +83,7 @@ export async function openLocalObjectStore(options: LocalObjectStoreOptions): Pr
       restoreDelayMs: options.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS,
       maxCopySourceBytes: options.maxCopySourceBytes ?? MAX_COPY_SOURCE_BYTES,
       buckets: new Map(),
+      ...(options.onSkippedMetadata ? { onSkippedMetadata: options.onSkippedMetadata } : {}),
       now: options.now ?? Date.now,
     };
     return createLocalObjectStore(core);

@@ -33,6 +33,7 @@ import {
   removeVersion,
   resolveAttributes,
   resolveVersion,
+  skippedNamesOf,
   writeVersion,
   type Core,
 } from './core.js';
@@ -174,7 +175,7 @@ function locate(core: Core, account: string, ref: { bucket: string; key: string 
 
 export function headObject(core: Core, account: string, ref: { bucket: string; key: string }, options: GetObjectOptions = {}): HeadObjectResult {
   const at = locate(core, account, ref, options, false);
-  return { info: infoOf(at.bucket, at.row, core.now()), contentLength: at.contentLength, ...(at.range ? { range: at.range } : {}) };
+  return { info: infoOf(at.bucket, at.row, core.now(), skippedNamesOf(core, at.row)), contentLength: at.contentLength, ...(at.range ? { range: at.range } : {}) };
 }
 
 export async function getObject(core: Core, account: string, ref: { bucket: string; key: string }, options: GetObjectOptions = {}): Promise<GetObjectResult> {
@@ -183,7 +184,7 @@ export async function getObject(core: Core, account: string, ref: { bucket: stri
   // Pinned in the same synchronous step as the lookup: an overwrite or delete from now on leaves
   // this read its bytes.
   const release = core.blobs.retain(segments.map((s) => s.b));
-  const info = infoOf(at.bucket, at.row, core.now());
+  const info = infoOf(at.bucket, at.row, core.now(), skippedNamesOf(core, at.row));
   const start = at.range?.start ?? 0;
   const end = at.range?.end ?? at.row.size - 1;
   const body =
@@ -348,7 +349,7 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const base = metadataDirective === 'COPY' ? metadataOf(src) : (input.metadata ?? EMPTY_METADATA);
+  const base = metadataDirective === 'COPY' ? metadataOf(src, skippedNamesOf(core, src)) : (input.metadata ?? EMPTY_METADATA);
   const { websiteRedirectLocation: _notCopied, ...system } = base.system;
   // The encryption is the request's or the default, whatever the directive: metadataOf never
   // carries the source's.

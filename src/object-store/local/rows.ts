@@ -16,6 +16,7 @@ import type {
   Tag,
   UploadInfo,
 } from '../object-store.js';
+import { metadataNameProblem } from '../../lib/user-metadata.js';
 import type { Segment } from './blob-files.js';
 
 export interface BucketRow {
@@ -202,9 +203,38 @@ interface StoredMeta extends ObjectMetadata {
 
 export const DEFAULT_ENCRYPTION: ServerSideEncryption = Object.freeze({ algorithm: 'AES256' });
 
-export function metadataOf(row: { meta_json: string }): ObjectMetadata {
+/** Told the names a read skipped (see readableUser). */
+export type SkippedNames = (names: readonly string[]) => void;
+
+/**
+ * The user metadata a read answers: every stored name lib/user-metadata.ts allows, lower-cased.
+ * A row written before that rule was enforced (an in-process write took any name) may hold a name
+ * no HTTP header can carry — a GET or HEAD that sent it would fail with a 500, and a COPY would
+ * pass it on — or two names that differ only in case. Such names are skipped (the first of two
+ * same-header names is kept) and reported to `skipped`, so that the object stays readable and
+ * copyable, and the row itself is left as it is.
+ */
+function readableUser(user: Readonly<Record<string, string>>, skipped: SkippedNames | undefined): Record<string, string> {
+  const entries: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  const dropped: string[] = [];
+  for (const [name, value] of Object.entries(user)) {
+    const lower = name.toLowerCase();
+    if (metadataNameProblem(name) !== undefined || seen.has(lower)) {
+      dropped.push(name);
+      continue;
+    }
+    seen.add(lower);
+    entries.push([lower, value]);
+  }
+  if (dropped.length > 0) skipped?.(dropped);
+  // From entries: a name such as `__proto__` stays an ordinary key.
+  return Object.fromEntries(entries);
+}
+
+export function metadataOf(row: { meta_json: string }, skipped?: SkippedNames): ObjectMetadata {
   const { system, user } = JSON.parse(row.meta_json) as StoredMeta;
-  return { system, user };
+  return { system, user: readableUser(user, skipped) };
 }
 
 export function encryptionOf(row: { meta_json: string }): ServerSideEncryption {
@@ -257,7 +287,7 @@ export function visibleVersionId(bucket: BucketRow, versionId: string): string |
   return bucket.versioning === '' && versionId === 'null' ? undefined : versionId;
 }
 
-export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectInfo {
+export function infoOf(bucket: BucketRow, row: VersionRow, now: number, skipped?: SkippedNames): ObjectInfo {
   const parts = partsOf(row);
   const checksum = checksumOfRow(row);
   const restore = restoreOf(row, now);
@@ -271,7 +301,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectI
     size: row.size,
     etag: `"${row.etag}"`,
     lastModified: row.last_modified_ms,
-    metadata: { system: meta.system, user: meta.user },
+    metadata: { system: meta.system, user: readableUser(meta.user, skipped) },
     storageClass: row.storage_class as StorageClass,
     ...(checksum ? { checksum } : {}),
     ...(parts ? { partsCount: parts.length } : {}),
