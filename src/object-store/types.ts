@@ -264,6 +264,11 @@ export interface CopyObjectInput extends WriteAttributes {
   readonly taggingDirective?: MetadataDirective;
   /** Conditions on the source (x-amz-copy-source-if-*). */
   readonly sourceConditions?: Conditions;
+  /**
+   * Conditional write on the destination, as for PutObject: `*` (must not exist) / an ETag (must
+   * match the current object). S3's CopyObject takes If-None-Match and If-Match since 2024.
+   */
+  readonly conditions?: Pick<Conditions, 'ifMatch' | 'ifNoneMatch'>;
   /** Asks for this checksum on the copy (x-amz-checksum-algorithm). */
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   /**

@@ -329,6 +329,8 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
   }
   const dest = ownedBucket(core, account, input.bucket);
   validateKey(input.key);
+  // Checked before any data is duplicated, and again in the write transaction (as PutObject does).
+  checkWriteConditions(core, dest.name, input.key, input.conditions);
   const metadataDirective = input.metadataDirective ?? 'COPY';
   const taggingDirective = input.taggingDirective ?? 'COPY';
   // The redirect is "unique to each object and is not copied" (S3's CopyObject documentation):
@@ -381,6 +383,7 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
     written = core.db
       .transaction(() => {
         const current = ownedBucket(core, account, input.bucket);
+        checkWriteConditions(core, current.name, input.key, input.conditions);
         const lastModified = core.now();
         const w = writeVersion(core, current, {
           bucket: current.name,

@@ -172,6 +172,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     ...(websiteRedirectLocation !== undefined ? { websiteRedirectLocation } : {}),
     ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     sourceConditions: conditionsFromHeaders(r, 'x-amz-copy-source-'),
+    conditions: writeConditions(r),
   });
   replyXml(
     r,
