@@ -123,6 +123,8 @@ export interface ObjectInfo {
   readonly checksum?: Checksum;
   /** Number of parts of a multipart object. */
   readonly partsCount?: number;
+  /** The parts of a multipart object, in order: size, and its checksum when the upload had an algorithm. */
+  readonly parts?: ReadonlyArray<{ readonly size: number; readonly checksum?: string }>;
   readonly tagCount: number;
   readonly restore?: RestoreStatus;
   readonly lock: ObjectLock;

@@ -274,7 +274,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number): ObjectI
     metadata: { system: meta.system, user: meta.user },
     storageClass: row.storage_class as StorageClass,
     ...(checksum ? { checksum } : {}),
-    ...(parts ? { partsCount: parts.length } : {}),
+    ...(parts ? { partsCount: parts.length, parts: parts.map((p) => ({ size: p.s, ...(p.c !== undefined ? { checksum: p.c } : {}) })) } : {}),
     tagCount: (JSON.parse(row.tags_json) as unknown[]).length,
     ...(restore ? { restore } : {}),
     lock: lockOf(row),
