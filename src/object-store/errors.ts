@@ -35,6 +35,7 @@ export const S3_ERROR_STATUS = {
   RequestTimeout: 400,
   TooManyBuckets: 400,
   UnexpectedContent: 400,
+  UnresolvableGrantByEmailAddress: 400,
   UserKeyMustBeSpecified: 400,
   XAmzContentSHA256Mismatch: 400,
   // 403

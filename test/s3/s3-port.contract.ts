@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import type { S3CopyObjectOperation } from '../../src/domain/job-spec.js';
 import type { ManifestTask } from '../../src/manifests/index.js';
 import { copy } from '../../src/operations/copy.js';
-import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+import { S3PortError, type PortGrantee, type S3Port } from '../../src/s3/s3-port.js';
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 
 export interface PortFixture {
@@ -122,6 +122,35 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[f.ownerId, 'READ_ACP']]);
       const foreign = { owner: { id: 'f'.repeat(64) }, grants: [] };
       expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, foreign))).toEqual({ code: 'AccessDenied', status: 403 });
+    });
+
+    it('grantees S3 refuses (unknown group, malformed id, e-mail) fail putObjectAcl, copyObject and a multipart copy with 400, and change nothing', async () => {
+      const { f, bucket } = await bucketWith(['k']);
+      await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(7 * MiB, 9) }));
+      const before = (await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }))).Grants;
+      const refused: Array<[PortGrantee, string]> = [
+        [{ type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/Nobody' }, 'InvalidArgument'],
+        [{ type: 'CanonicalUser', id: 'not-an-id' }, 'InvalidArgument'],
+        [{ type: 'AmazonCustomerByEmail', email: 'a@example.com' }, 'UnresolvableGrantByEmailAddress'],
+      ];
+      for (const [grantee, code] of refused) {
+        const grants = [{ grantee: { type: 'CanonicalUser' as const, id: f.ownerId }, permission: 'FULL_CONTROL' as const }, { grantee, permission: 'READ' as const }];
+        expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, { grants })), grantee.type).toEqual({ code, status: 400 });
+        expect(await portError(f.port.copyObject({ source: { bucket, key: 'k' }, bucket, key: 'copy', acl: { grants } })), grantee.type).toEqual({ code, status: 400 });
+        const id = grantee.type === 'Group' ? grantee.uri : grantee.type === 'CanonicalUser' ? grantee.id : grantee.email;
+        const typeIdentifier = grantee.type === 'Group' ? 'uri' : grantee.type === 'CanonicalUser' ? 'id' : 'emailAddress';
+        const operation: S3CopyObjectOperation = {
+          TargetResource: `arn:aws:s3:::${bucket}`,
+          TargetKeyPrefix: 'out/',
+          AccessControlGrants: [{ Grantee: { TypeIdentifier: typeIdentifier, Identifier: id }, Permission: 'READ' }],
+        };
+        expect(await portError(copy(operation, SMALL)(copyTask(bucket, 'big'), f.port)), grantee.type).toEqual({ code, status: 400 });
+      }
+      expect((await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }))).Grants).toEqual(before);
+      for (const Key of ['copy', 'out/big']) {
+        await expect(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key })), Key).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      }
+      expect((await f.sdk.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
     });
 
     it('copyObject: COPY keeps metadata and tags, REPLACE sets them, [] tags means none', async () => {
