@@ -18,6 +18,7 @@ export const S3_ERROR_STATUS = {
   IncompleteBody: 400,
   InvalidArgument: 400,
   InvalidBucketName: 400,
+  InvalidBucketOwnerAWSAccountID: 400,
   InvalidDigest: 400,
   InvalidLocationConstraint: 400,
   InvalidPart: 400,

@@ -28,6 +28,8 @@ export interface PortFixture {
   readonly sdk: S3Client;
   /** The canonical user id of the port's account. */
   readonly ownerId: string;
+  /** The port's account id. */
+  readonly ownerAccount: string;
 }
 
 async function portError(p: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -122,6 +124,22 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[f.ownerId, 'READ_ACP']]);
       const foreign = { owner: { id: 'f'.repeat(64) }, grants: [] };
       expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, foreign))).toEqual({ code: 'AccessDenied', status: 403 });
+    });
+
+    it('putObject with expectedBucketOwner: the owner writes; another account is 403 AccessDenied, a malformed id 400, and nothing is written', async () => {
+      const { f, bucket } = await bucketWith([]);
+      const owner = f.ownerAccount;
+      await f.port.putObject({ bucket, key: 'mine' }, Buffer.from('x'), { expectedBucketOwner: owner });
+      expect(await portError(f.port.putObject({ bucket, key: 'theirs' }, Buffer.from('x'), { expectedBucketOwner: '999988887777' }))).toEqual({ code: 'AccessDenied', status: 403 });
+      expect(await portError(f.port.putObject({ bucket, key: 'bad' }, Buffer.from('x'), { expectedBucketOwner: '12' }))).toEqual({
+        code: 'InvalidBucketOwnerAWSAccountID',
+        status: 400,
+      });
+      expect(await portError(f.port.putObject({ bucket: `${bucket}-nope`, key: 'k' }, Buffer.from('x'), { expectedBucketOwner: owner }))).toEqual({ code: 'NoSuchBucket', status: 404 });
+      expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mine' }))).ContentLength).toBe(1);
+      for (const Key of ['theirs', 'bad']) {
+        await expect(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key })), Key).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      }
     });
 
     it('grantees S3 refuses (unknown group, malformed id, e-mail) fail putObjectAcl, copyObject and a multipart copy with 400, and change nothing', async () => {
