@@ -59,6 +59,12 @@ export function addressOf(rawPath: string, host: string | undefined): Address {
     const slash = rest.indexOf('/');
     bucketRaw = slash < 0 ? rest : rest.slice(0, slash);
     keyRaw = slash < 0 ? '' : rest.slice(slash + 1);
+    // Only `/` is the service: `//`, `//bucket/key` name an empty bucket, not ListBuckets.
+    if (bucketRaw === '' && rest !== '') {
+      throw new S3Error('InvalidBucketName', 'The specified bucket is not valid: the path names an empty bucket name (it begins with //).', {
+        fields: { BucketName: '' },
+      });
+    }
   }
   const bucket = decodeStrict(bucketRaw);
   const key = decodeStrict(keyRaw);
