@@ -82,7 +82,10 @@ export function createS3Api(options: S3ApiOptions): SurfaceHandler {
     try {
       const verified = auth.authenticate(req, target.rawPath, target.rawQuery, now());
       if (!verified.ok) {
-        throw new S3Error(isS3ErrorCode(verified.code) ? verified.code : 'AccessDenied', verified.message, { status: verified.status });
+        throw new S3Error(isS3ErrorCode(verified.code) ? verified.code : 'AccessDenied', verified.message, {
+          status: verified.status,
+          ...(verified.fields ? { fields: verified.fields } : {}),
+        });
       }
       const address = addressOf(target.rawPath, req.headers.host);
       resource = address.resource;
