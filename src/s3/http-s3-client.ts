@@ -275,8 +275,16 @@ function leaf(value: XmlValue | undefined): string {
 }
 
 function errorFromBody(text: string, status: number, what: string): S3PortError {
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? defaultCode(status);
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `HTTP ${status}`;
+  // Parsed, so that entities are decoded (S3 sends `object&apos;s`): the report row then reads as
+  // the in-process port's. A body that is no XML keeps the status's code.
+  let error: XmlValue | undefined;
+  try {
+    error = parseXml(text).Error;
+  } catch {
+    error = undefined;
+  }
+  const code = leaf(field(error, 'Code')) || defaultCode(status);
+  const message = leaf(field(error, 'Message')) || `HTTP ${status}`;
   return new S3PortError(code, status, `${what}: ${message}`, { storeMessage: message });
 }
 

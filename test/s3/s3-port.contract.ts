@@ -490,6 +490,50 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         expect(await uploadsIn(f, bucket)).toEqual([]);
       });
 
+      it('a copy onto itself that changes nothing is refused as CopyObject refuses it, below and above the threshold (and at the default one); no upload, the object unchanged', async () => {
+        const { f, bucket } = await bucketWith(['small'], true);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 6), Metadata: { m: '1' }, Tagging: 't=1' }));
+        const before = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        const inPlace = (more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, ...more });
+        const failure = async (p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> => {
+          const err = await p.then(() => undefined, (e: unknown) => e);
+          if (!(err instanceof S3PortError)) throw new Error(`expected an S3PortError, got ${String(err)}`);
+          return { code: err.code, status: err.status, message: err.storeMessage };
+        };
+        const below = await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'small'), f.port));
+        expect(below).toMatchObject({ code: 'InvalidRequest', status: 400, message: expect.stringMatching(/^This copy request is illegal/) });
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        expect(await failure(copy(inPlace(), { partSize: 5 * MiB })(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        // The latest version named explicitly is the object itself too.
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big', before.VersionId), f.port))).toEqual(below);
+        // Requester Pays and tags change nothing S3 counts.
+        expect(await failure(copy(inPlace({ RequesterPays: true, NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        const after = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([after.ETag, after.VersionId]).toEqual([before.ETag, before.VersionId]);
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
+      it('in place above the threshold: a storage class change or REPLACE metadata works, and an older version restores itself unchanged', async () => {
+        const { f, bucket } = await bucketWith([], true);
+        const body = bigBody(BIG, 7);
+        const v1 = await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { m: '1' }, Tagging: 't=1' }));
+        const inPlace = (more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, ...more });
+        await copy(inPlace({ StorageClass: 'STANDARD_IA' }), SMALL)(copyTask(bucket, 'big'), f.port);
+        let head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([head.StorageClass, head.ContentType, head.Metadata, head.ETag]).toEqual(['STANDARD_IA', 'video/mp4', { m: '1' }, expect.stringMatching(/-3"$/)]);
+        expect(await tagsOf(f, bucket, 'big')).toEqual([{ Key: 't', Value: '1' }]);
+        await copy(inPlace({ MetadataDirective: 'REPLACE', NewObjectMetadata: { UserMetadata: { m: '2' } } }), SMALL)(copyTask(bucket, 'big'), f.port);
+        head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect(head.Metadata).toEqual({ m: '2' });
+        // v1 is no longer the latest: copying it onto its key restores it, as S3 allows.
+        await copy(inPlace(), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port);
+        head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([head.Metadata, head.StorageClass]).toEqual([{ m: '1' }, undefined]);
+        expect(head.VersionId).not.toBe(v1.VersionId);
+        expect(md5(await bodyOf(f, bucket, 'big'))).toBe(md5(body));
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
       it('port multipart calls: an if-match on another ETag fails with 412; abort removes the upload', async () => {
         const { f, bucket } = await bucketWith([]);
         await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'src', Body: bigBody(6 * MiB, 5) }));
