@@ -69,7 +69,40 @@ export function resolveAcl(input: AclInput | undefined, account: string, bucketO
     throw new S3Error('AccessDenied', 'The Owner of an access control policy must be the requester');
   }
   if (input.grants.length > 100) throw new S3Error('MalformedACLError', 'An access control list holds at most 100 grants');
+  validateGrantees(input.grants);
   return { owner, grants: input.grants.map((g) => ({ ...g })) };
+}
+
+/** The groups S3 knows (S3 User Guide, "Access control list (ACL) overview", Amazon S3 predefined groups). */
+export const KNOWN_GROUPS: ReadonlySet<string> = new Set([ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY]);
+const CANONICAL_ID = /^[0-9a-f]{64}$/i;
+
+/**
+ * Refuses a grantee S3 refuses, whichever way the grants came (an AccessControlPolicy body,
+ * x-amz-grant-* headers on PutObjectAcl/PutBucketAcl/PutObject/CopyObject/CreateMultipartUpload/
+ * CreateBucket, or a job's operation through the in-process port): every path reaches resolveAcl.
+ * - a Group URI that is none of S3's groups: 400 InvalidArgument "Invalid group uri";
+ * - a canonical user id that is not 64 hex digits: 400 InvalidArgument "Invalid id";
+ * - an e-mail grantee: S3 resolves the address to an account, and answers 400
+ *   UnresolvableGrantByEmailAddress when it cannot. This server knows accounts only by id, so
+ *   it can resolve none (and storing the grant as given would record a grant S3 never holds).
+ */
+export function validateGrantees(grants: readonly Grant[]): void {
+  for (const { grantee } of grants) {
+    if (grantee.type === 'Group') {
+      if (!KNOWN_GROUPS.has(grantee.uri)) {
+        throw invalidArgument(`Invalid group uri: ${grantee.uri} is not one of ${[...KNOWN_GROUPS].join(', ')}`, 'uri', grantee.uri);
+      }
+    } else if (grantee.type === 'CanonicalUser') {
+      if (!CANONICAL_ID.test(grantee.id)) {
+        throw invalidArgument('Invalid id: a canonical user id is 64 hexadecimal digits', 'CanonicalUser/ID', grantee.id);
+      }
+    } else {
+      throw new S3Error('UnresolvableGrantByEmailAddress', 'The e-mail address you provided does not match any account on record.', {
+        fields: { EmailAddress: grantee.email },
+      });
+    }
+  }
 }
 
 const HEADER_PERMISSION: Record<string, Permission> = {

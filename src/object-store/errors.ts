@@ -18,6 +18,7 @@ export const S3_ERROR_STATUS = {
   IncompleteBody: 400,
   InvalidArgument: 400,
   InvalidBucketName: 400,
+  InvalidBucketOwnerAWSAccountID: 400,
   InvalidDigest: 400,
   InvalidLocationConstraint: 400,
   InvalidPart: 400,
@@ -35,6 +36,7 @@ export const S3_ERROR_STATUS = {
   RequestTimeout: 400,
   TooManyBuckets: 400,
   UnexpectedContent: 400,
+  UnresolvableGrantByEmailAddress: 400,
   UserKeyMustBeSpecified: 400,
   XAmzContentSHA256Mismatch: 400,
   // 403

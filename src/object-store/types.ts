@@ -123,6 +123,8 @@ export interface ObjectInfo {
   readonly checksum?: Checksum;
   /** Number of parts of a multipart object. */
   readonly partsCount?: number;
+  /** The parts of a multipart object, in order: size, and its checksum when the upload had an algorithm. */
+  readonly parts?: ReadonlyArray<{ readonly size: number; readonly checksum?: string }>;
   readonly tagCount: number;
   readonly restore?: RestoreStatus;
   readonly lock: ObjectLock;
@@ -264,6 +266,11 @@ export interface CopyObjectInput extends WriteAttributes {
   readonly taggingDirective?: MetadataDirective;
   /** Conditions on the source (x-amz-copy-source-if-*). */
   readonly sourceConditions?: Conditions;
+  /**
+   * Conditional write on the destination, as for PutObject: `*` (must not exist) / an ETag (must
+   * match the current object). S3's CopyObject takes If-None-Match and If-Match since 2024.
+   */
+  readonly conditions?: Pick<Conditions, 'ifMatch' | 'ifNoneMatch'>;
   /** Asks for this checksum on the copy (x-amz-checksum-algorithm). */
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   /**

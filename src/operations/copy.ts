@@ -33,6 +33,7 @@
  * - RequesterPays true → `x-amz-request-payer: requester` on every request of the task.
  */
 import { parseBucketArn } from '../domain/arn.js';
+import { ILLEGAL_SELF_COPY_MESSAGE, selfCopyChangesSomething } from '../domain/self-copy.js';
 import type { S3CopyObjectOperation, S3ObjectMetadata } from '../domain/job-spec.js';
 import {
   S3PortError,
@@ -191,7 +192,30 @@ function preconditionFailed(): S3PortError {
   return new S3PortError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
 }
 
+/**
+ * Whether the copy would write the very object it reads: the same bucket and key, and the latest
+ * version (a task naming an older version restores it, which S3 allows unchanged). Only then is the
+ * destination's current version asked for.
+ */
+async function copiesOntoItself(s3: S3Port, request: CopyObjectRequest, head: ObjectHead): Promise<boolean> {
+  if (request.source.bucket !== request.bucket || request.source.key !== request.key) return false;
+  if (request.source.versionId === undefined) return true;
+  try {
+    const current = await s3.headObject({ bucket: request.bucket, key: request.key }, payerOf(request));
+    return current.versionId === head.versionId;
+  } catch (err) {
+    // No current object (a delete marker is the latest): the version is not the latest one.
+    if (err instanceof S3PortError && err.status === 404) return false;
+    throw err;
+  }
+}
+
 async function multipartCopy(s3: S3Port, request: CopyObjectRequest, head: ObjectHead, options: CopyOptions): Promise<void> {
+  // CopyObject's rule (domain/self-copy.ts), which a multipart copy would otherwise skip: the
+  // same request fails alike below and above the threshold, before any upload is started.
+  if (!selfCopyChangesSomething(request) && (await copiesOntoItself(s3, request, head))) {
+    throw new S3PortError('InvalidRequest', 400, ILLEGAL_SELF_COPY_MESSAGE);
+  }
   const source: ObjectRef = head.versionId !== undefined ? { ...request.source, versionId: head.versionId } : request.source;
   // x-amz-copy-source-if-match wins over if-unmodified-since in S3, so the time conditions are
   // checked here, once, against the version the parts will copy (S3 compares whole seconds).

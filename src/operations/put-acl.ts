@@ -2,6 +2,8 @@
  * S3PutObjectAcl: replaces each object's ACL with the job's canned ACL or access control list.
  * A list S3 would refuse (a grant without Grantee, grantee type or identifier, or Permission)
  * fails every task with S3's 400 MalformedACLError, as the PutObjectAcl calls would on AWS.
+ * A whole grant whose grantee the store refuses (an unknown group, a malformed canonical id, an
+ * e-mail address it cannot resolve) fails each task with the store's own answer.
  */
 import type { S3SetObjectAclOperation } from '../domain/job-spec.js';
 import { S3PortError } from '../s3/s3-port.js';

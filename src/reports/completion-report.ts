@@ -12,9 +12,11 @@
  *
  * Decisions where the reference is silent: trailing slashes of Prefix are dropped (`reports/`
  * and `reports` both give `reports/job-<id>/…`); manifest.json is compact JSON with the members
- * in the documented order; Report.ExpectedBucketOwner is not checked here (the port has no way
- * to send it). Failures are the port's S3PortErrors (e.g. NoSuchBucket, AccessDenied), for the
- * engine to retry or turn into a FailureReason.
+ * in the documented order. Report.ExpectedBucketOwner goes out with every write
+ * (x-amz-expected-bucket-owner), so that a report bucket owned by another account is refused by
+ * the store (403 AccessDenied) before anything is written to it. Failures are the port's
+ * S3PortErrors (e.g. NoSuchBucket, AccessDenied), for the engine to retry or turn into a
+ * FailureReason.
  */
 import { createHash } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
@@ -75,13 +77,14 @@ export async function writeCompletionReport(
   nowMs: number,
 ): Promise<WrittenReport> {
   const { bucket, jobPrefix } = reportLocation(report, jobId);
+  const owner = report.ExpectedBucketOwner !== undefined ? { expectedBucketOwner: report.ExpectedBucketOwner } : {};
   const statuses: TaskExecutionStatus[] = report.ReportScope === 'FailedTasksOnly' ? ['failed'] : ['succeeded', 'failed'];
   const results: ReportResultFile[] = [];
   for (const status of statuses) {
     const part = parts[status];
     if (part.length <= 0) continue;
     const key = resultFileKey(jobPrefix, jobId, status);
-    const md5 = await uploadPart(s3, bucket, key, part, status);
+    const md5 = await uploadPart(s3, bucket, key, part, status, owner);
     results.push({ key, taskExecutionStatus: status, md5 });
   }
 
@@ -93,19 +96,26 @@ export async function writeCompletionReport(
   };
   const body = Buffer.from(JSON.stringify(manifest), 'utf8');
   const manifestKey = `${jobPrefix}manifest.json`;
-  await s3.putObject({ bucket, key: manifestKey }, body, { contentType: 'application/json', contentLength: body.length });
+  await s3.putObject({ bucket, key: manifestKey }, body, { contentType: 'application/json', contentLength: body.length, ...owner });
   const md5 = Buffer.from(createHash('md5').update(body).digest('hex'), 'utf8');
-  await s3.putObject({ bucket, key: `${manifestKey}.md5` }, md5, { contentType: 'text/plain', contentLength: md5.length });
+  await s3.putObject({ bucket, key: `${manifestKey}.md5` }, md5, { contentType: 'text/plain', contentLength: md5.length, ...owner });
   return { manifestKey, results };
 }
 
 /** Streams one part to S3 with its known length; returns the MD5 hex of what was sent. */
-async function uploadPart(s3: S3Port, bucket: string, key: string, part: ReportPart, status: TaskExecutionStatus): Promise<string> {
+async function uploadPart(
+  s3: S3Port,
+  bucket: string,
+  key: string,
+  part: ReportPart,
+  status: TaskExecutionStatus,
+  owner: { expectedBucketOwner?: string },
+): Promise<string> {
   const tap = createMd5Tap();
   const source = part.open();
   pipeline(source, tap, () => {});
   try {
-    await s3.putObject({ bucket, key }, tap, { contentType: 'text/csv', contentLength: part.length });
+    await s3.putObject({ bucket, key }, tap, { contentType: 'text/csv', contentLength: part.length, ...owner });
   } finally {
     if (!source.destroyed) source.destroy();
     if (!tap.destroyed) tap.destroy();

@@ -154,6 +154,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
     async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
       const headers: Record<string, string> = {};
       if (opts.contentType) headers['content-type'] = opts.contentType;
+      if (opts.expectedBucketOwner !== undefined) headers['x-amz-expected-bucket-owner'] = opts.expectedBucketOwner;
       const length = Buffer.isBuffer(body) ? body.length : opts.contentLength;
       if (length === undefined) throw new S3PortError('MissingContentLength', 411, 'putObject of a stream needs contentLength');
       headers['content-length'] = String(length);
@@ -274,8 +275,16 @@ function leaf(value: XmlValue | undefined): string {
 }
 
 function errorFromBody(text: string, status: number, what: string): S3PortError {
-  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? defaultCode(status);
-  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? `HTTP ${status}`;
+  // Parsed, so that entities are decoded (S3 sends `object&apos;s`): the report row then reads as
+  // the in-process port's. A body that is no XML keeps the status's code.
+  let error: XmlValue | undefined;
+  try {
+    error = parseXml(text).Error;
+  } catch {
+    error = undefined;
+  }
+  const code = leaf(field(error, 'Code')) || defaultCode(status);
+  const message = leaf(field(error, 'Message')) || `HTTP ${status}`;
   return new S3PortError(code, status, `${what}: ${message}`, { storeMessage: message });
 }
 

@@ -10,6 +10,7 @@
  */
 import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm } from '../object-store/object-store.js';
 import { isS3Error } from '../object-store/errors.js';
+import { checkExpectedBucketOwner } from '../object-store/expected-owner.js';
 import { S3PortError, type CopyObjectRequest, type CreateMultipartUploadRequest, type PortAcl, type S3Port } from './s3-port.js';
 
 export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port {
@@ -47,6 +48,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
       }),
     putObject: (ref, body, options = {}) =>
       mapped(async () => {
+        await checkExpectedBucketOwner(store, accountId, ref.bucket, options.expectedBucketOwner);
         const length = Buffer.isBuffer(body) ? body.length : options.contentLength;
         const result = await store.putObject(
           accountId,

@@ -39,6 +39,11 @@ export interface PutObjectOptions {
   readonly contentType?: string;
   /** Required when `body` is a stream. */
   readonly contentLength?: number;
+  /**
+   * x-amz-expected-bucket-owner: the account that must own the bucket (S3 answers 403
+   * AccessDenied when another does, 400 InvalidBucketOwnerAWSAccountID for a malformed id).
+   */
+  readonly expectedBucketOwner?: string;
 }
 
 export interface PortTag {

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import type { S3CopyObjectOperation } from '../../src/domain/job-spec.js';
 import type { ManifestTask } from '../../src/manifests/index.js';
 import { copy } from '../../src/operations/copy.js';
-import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+import { S3PortError, type PortGrantee, type S3Port } from '../../src/s3/s3-port.js';
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 import { errorOf } from '../object-store/helpers.js';
 
@@ -29,6 +29,8 @@ export interface PortFixture {
   readonly sdk: S3Client;
   /** The canonical user id of the port's account. */
   readonly ownerId: string;
+  /** The port's account id. */
+  readonly ownerAccount: string;
 }
 
 async function portError(p: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -123,6 +125,51 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       expect(acl.Grants?.map((g) => [g.Grantee?.ID, g.Permission])).toEqual([[f.ownerId, 'READ_ACP']]);
       const foreign = { owner: { id: 'f'.repeat(64) }, grants: [] };
       expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, foreign))).toEqual({ code: 'AccessDenied', status: 403 });
+    });
+
+    it('putObject with expectedBucketOwner: the owner writes; another account is 403 AccessDenied, a malformed id 400, and nothing is written', async () => {
+      const { f, bucket } = await bucketWith([]);
+      const owner = f.ownerAccount;
+      await f.port.putObject({ bucket, key: 'mine' }, Buffer.from('x'), { expectedBucketOwner: owner });
+      expect(await portError(f.port.putObject({ bucket, key: 'theirs' }, Buffer.from('x'), { expectedBucketOwner: '999988887777' }))).toEqual({ code: 'AccessDenied', status: 403 });
+      expect(await portError(f.port.putObject({ bucket, key: 'bad' }, Buffer.from('x'), { expectedBucketOwner: '12' }))).toEqual({
+        code: 'InvalidBucketOwnerAWSAccountID',
+        status: 400,
+      });
+      expect(await portError(f.port.putObject({ bucket: `${bucket}-nope`, key: 'k' }, Buffer.from('x'), { expectedBucketOwner: owner }))).toEqual({ code: 'NoSuchBucket', status: 404 });
+      expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'mine' }))).ContentLength).toBe(1);
+      for (const Key of ['theirs', 'bad']) {
+        await expect(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key })), Key).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      }
+    });
+
+    it('grantees S3 refuses (unknown group, malformed id, e-mail) fail putObjectAcl, copyObject and a multipart copy with 400, and change nothing', async () => {
+      const { f, bucket } = await bucketWith(['k']);
+      await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(7 * MiB, 9) }));
+      const before = (await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }))).Grants;
+      const refused: Array<[PortGrantee, string]> = [
+        [{ type: 'Group', uri: 'http://acs.amazonaws.com/groups/global/Nobody' }, 'InvalidArgument'],
+        [{ type: 'CanonicalUser', id: 'not-an-id' }, 'InvalidArgument'],
+        [{ type: 'AmazonCustomerByEmail', email: 'a@example.com' }, 'UnresolvableGrantByEmailAddress'],
+      ];
+      for (const [grantee, code] of refused) {
+        const grants = [{ grantee: { type: 'CanonicalUser' as const, id: f.ownerId }, permission: 'FULL_CONTROL' as const }, { grantee, permission: 'READ' as const }];
+        expect(await portError(f.port.putObjectAcl({ bucket, key: 'k' }, { grants })), grantee.type).toEqual({ code, status: 400 });
+        expect(await portError(f.port.copyObject({ source: { bucket, key: 'k' }, bucket, key: 'copy', acl: { grants } })), grantee.type).toEqual({ code, status: 400 });
+        const id = grantee.type === 'Group' ? grantee.uri : grantee.type === 'CanonicalUser' ? grantee.id : grantee.email;
+        const typeIdentifier = grantee.type === 'Group' ? 'uri' : grantee.type === 'CanonicalUser' ? 'id' : 'emailAddress';
+        const operation: S3CopyObjectOperation = {
+          TargetResource: `arn:aws:s3:::${bucket}`,
+          TargetKeyPrefix: 'out/',
+          AccessControlGrants: [{ Grantee: { TypeIdentifier: typeIdentifier, Identifier: id }, Permission: 'READ' }],
+        };
+        expect(await portError(copy(operation, SMALL)(copyTask(bucket, 'big'), f.port)), grantee.type).toEqual({ code, status: 400 });
+      }
+      expect((await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }))).Grants).toEqual(before);
+      for (const Key of ['copy', 'out/big']) {
+        await expect(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key })), Key).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      }
+      expect((await f.sdk.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
     });
 
     it('copyObject: COPY keeps metadata and tags, REPLACE sets them, [] tags means none', async () => {
@@ -472,6 +519,50 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         expect(await portError(copy(op(bucket), SMALL)(copyTask(bucket, 'missing'), f.port))).toEqual({ code: 'NoSuchKey', status: 404 });
         const badVersion = copyTask(bucket, 'present', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
         expect(await portError(copy(op(bucket), SMALL)(badVersion, f.port))).toEqual({ code: 'NoSuchVersion', status: 404 });
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
+      it('a copy onto itself that changes nothing is refused as CopyObject refuses it, below and above the threshold (and at the default one); no upload, the object unchanged', async () => {
+        const { f, bucket } = await bucketWith(['small'], true);
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 6), Metadata: { m: '1' }, Tagging: 't=1' }));
+        const before = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        const inPlace = (more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, ...more });
+        const failure = async (p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> => {
+          const err = await p.then(() => undefined, (e: unknown) => e);
+          if (!(err instanceof S3PortError)) throw new Error(`expected an S3PortError, got ${String(err)}`);
+          return { code: err.code, status: err.status, message: err.storeMessage };
+        };
+        const below = await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'small'), f.port));
+        expect(below).toMatchObject({ code: 'InvalidRequest', status: 400, message: expect.stringMatching(/^This copy request is illegal/) });
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        expect(await failure(copy(inPlace(), { partSize: 5 * MiB })(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        // The latest version named explicitly is the object itself too.
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big', before.VersionId), f.port))).toEqual(below);
+        // Requester Pays and tags change nothing S3 counts.
+        expect(await failure(copy(inPlace({ RequesterPays: true, NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        const after = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([after.ETag, after.VersionId]).toEqual([before.ETag, before.VersionId]);
+        expect(await uploadsIn(f, bucket)).toEqual([]);
+      });
+
+      it('in place above the threshold: a storage class change or REPLACE metadata works, and an older version restores itself unchanged', async () => {
+        const { f, bucket } = await bucketWith([], true);
+        const body = bigBody(BIG, 7);
+        const v1 = await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { m: '1' }, Tagging: 't=1' }));
+        const inPlace = (more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, ...more });
+        await copy(inPlace({ StorageClass: 'STANDARD_IA' }), SMALL)(copyTask(bucket, 'big'), f.port);
+        let head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([head.StorageClass, head.ContentType, head.Metadata, head.ETag]).toEqual(['STANDARD_IA', 'video/mp4', { m: '1' }, expect.stringMatching(/-3"$/)]);
+        expect(await tagsOf(f, bucket, 'big')).toEqual([{ Key: 't', Value: '1' }]);
+        await copy(inPlace({ MetadataDirective: 'REPLACE', NewObjectMetadata: { UserMetadata: { m: '2' } } }), SMALL)(copyTask(bucket, 'big'), f.port);
+        head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect(head.Metadata).toEqual({ m: '2' });
+        // v1 is no longer the latest: copying it onto its key restores it, as S3 allows.
+        await copy(inPlace(), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port);
+        head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
+        expect([head.Metadata, head.StorageClass]).toEqual([{ m: '1' }, undefined]);
+        expect(head.VersionId).not.toBe(v1.VersionId);
+        expect(md5(await bodyOf(f, bucket, 'big'))).toBe(md5(body));
         expect(await uploadsIn(f, bucket)).toEqual([]);
       });
 

@@ -13,12 +13,12 @@ afterEach(() => {
 
 s3PortContract('local (in-process)', async () => {
   const server = await startTestServer({}, undefined, { maxCopySourceBytes: 6 * 1024 * 1024 });
-  return { port: createLocalS3Port(server.objects, ACCOUNT_A.accountId), sdk: s3Client(server), ownerId: server.objects.canonicalIdOf(ACCOUNT_A.accountId) };
+  return { port: createLocalS3Port(server.objects, ACCOUNT_A.accountId), sdk: s3Client(server), ownerId: server.objects.canonicalIdOf(ACCOUNT_A.accountId), ownerAccount: ACCOUNT_A.accountId };
 });
 
 s3PortContract('HTTP client', async () => {
   const server = await startTestServer({}, undefined, { maxCopySourceBytes: 6 * 1024 * 1024 });
   const port = createHttpS3Client({ endpoint: server.url, accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey, region: REGION });
   clients.push(port);
-  return { port, sdk: s3Client(server), ownerId: server.objects.canonicalIdOf(ACCOUNT_A.accountId) };
+  return { port, sdk: s3Client(server), ownerId: server.objects.canonicalIdOf(ACCOUNT_A.accountId), ownerAccount: ACCOUNT_A.accountId };
 });

@@ -19,6 +19,8 @@ export interface AuthError {
   code: AuthErrorCode;
   status: number;
   message: string;
+  /** Extra members of the error S3 sends with this failure (e.g. `HeadersNotSigned`). */
+  fields?: Readonly<Record<string, string>>;
 }
 
 export const SIGNATURE_MISMATCH_MESSAGE =

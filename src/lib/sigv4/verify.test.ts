@@ -368,6 +368,90 @@ describe('verifyRequest: header form with the real signer', () => {
     expectError(verifyRequest({ ...base, headers }, options({ nowMs: NOW + 20 * MIN })), 'RequestTimeTooSkewed', 403);
   });
 
+  describe('headers the signature must cover: every x-amz-* header, and the Date a request takes its time from', () => {
+    /** Signs `spec`, then removes `name` from SignedHeaders and re-signs by hand over the rest. */
+    async function signedWithout(spec: Spec, name: string): Promise<SigV4Request> {
+      const req = await signed(spec);
+      const auth = String(req.headers.authorization);
+      const names = (/SignedHeaders=([^,]+)/.exec(auth)?.[1] ?? '').split(';').filter((n) => n !== name);
+      const headers = req.headers as Record<string, string>;
+      const canonical = [
+        req.method,
+        req.rawPath,
+        '',
+        names.map((n) => `${n}:${canonicalHeaderValue(headers[n] ?? '')}\n`).join(''),
+        names.join(';'),
+        headers['x-amz-content-sha256'],
+      ].join('\n');
+      const amzDate = headers['x-amz-date'] ?? '20250115T120000Z';
+      const key = deriveSigningKey(CREDS.secretAccessKey, '20250115', REGION, 's3');
+      const { createHmac } = await import('node:crypto');
+      const sig = createHmac('sha256', key).update(`AWS4-HMAC-SHA256\n${amzDate}\n20250115/us-east-1/s3/aws4_request\n${sha256Hex(canonical)}`).digest('hex');
+      return {
+        ...req,
+        headers: {
+          ...req.headers,
+          authorization: auth.replace(/SignedHeaders=[^,]+/, `SignedHeaders=${names.join(';')}`).replace(/Signature=\w+/, `Signature=${sig}`),
+        },
+      };
+    }
+
+    it('x-amz-date present but not signed: 403 AccessDenied naming it in HeadersNotSigned', async () => {
+      const req = await signedWithout({}, 'x-amz-date');
+      const r = verifyRequest(req, options());
+      expect(expectError(r, 'AccessDenied', 403)).toBe('There were headers present in the request which were not signed: x-amz-date');
+      expect(r.ok ? undefined : r.fields).toEqual({ HeadersNotSigned: 'x-amz-date' });
+    });
+
+    it.each(['x-amz-content-sha256', 'x-amz-meta-color', 'x-amz-acl', 'x-amz-security-token'])('%s present but not signed: AccessDenied', async (name) => {
+      const req = await signedWithout({ headers: { 'x-amz-meta-color': 'blue', 'x-amz-acl': 'private', 'x-amz-security-token': 'token' } }, name);
+      const r = verifyRequest(req, options());
+      expectError(r, 'AccessDenied', 403);
+      expect(r.ok ? undefined : r.fields).toEqual({ HeadersNotSigned: name });
+    });
+
+    it('an x-amz-* header added after signing is refused, whatever its value; several are listed in order', async () => {
+      const req = await signed({});
+      expectOk(verifyRequest(req, options()));
+      const added = verifyRequest({ ...req, headers: { ...req.headers, 'x-amz-tagging': 'a=b', 'x-amz-acl': 'public-read' } }, options());
+      expectError(added, 'AccessDenied', 403);
+      expect(added.ok ? undefined : added.fields).toEqual({ HeadersNotSigned: 'x-amz-acl, x-amz-tagging' });
+      // Other headers may go unsigned (user-agent, content-length, …), as every SDK leaves some.
+      expectOk(verifyRequest({ ...req, headers: { ...req.headers, 'user-agent': 'x', 'amz-sdk-request': 'attempt=1' } }, options()));
+    });
+
+    it('a Date header the request takes its time from must be signed', async () => {
+      const dateHeader = new Date(NOW).toUTCString();
+      const base = await signed({});
+      const headers: SigV4Request['headers'] = { ...base.headers, date: dateHeader };
+      delete headers['x-amz-date'];
+      // The signature covers host and x-amz-content-sha256 only; the time comes from Date.
+      const names = ['host', 'x-amz-content-sha256'];
+      const canonical = ['GET', '/bucket/key', '', `host:${String(headers.host)}\nx-amz-content-sha256:${EMPTY_SHA256}\n`, names.join(';'), EMPTY_SHA256].join('\n');
+      const key = deriveSigningKey(CREDS.secretAccessKey, '20250115', REGION, 's3');
+      const { createHmac } = await import('node:crypto');
+      const sig = createHmac('sha256', key).update(`AWS4-HMAC-SHA256\n20250115T120000Z\n20250115/us-east-1/s3/aws4_request\n${sha256Hex(canonical)}`).digest('hex');
+      headers.authorization = String(base.headers.authorization)
+        .replace(/SignedHeaders=[^,]+/, `SignedHeaders=${names.join(';')}`)
+        .replace(/Signature=\w+/, `Signature=${sig}`);
+      const r = verifyRequest({ ...base, headers }, options());
+      expectError(r, 'AccessDenied', 403);
+      expect(r.ok ? undefined : r.fields).toEqual({ HeadersNotSigned: 'date' });
+    });
+
+    it('presigned: an x-amz-* header sent along but not in X-Amz-SignedHeaders is refused; X-Amz-Date in the query needs no header', async () => {
+      const req = await presigned({ method: 'PUT' });
+      expectOk(verifyRequest(req, options()));
+      for (const name of ['x-amz-acl', 'x-amz-date', 'x-amz-content-sha256']) {
+        const r = verifyRequest({ ...req, headers: { ...req.headers, [name]: name === 'x-amz-content-sha256' ? 'UNSIGNED-PAYLOAD' : 'x' } }, options());
+        expectError(r, 'AccessDenied', 403);
+        expect(r.ok ? undefined : r.fields, name).toEqual({ HeadersNotSigned: name });
+      }
+      // A header the URL signed is fine.
+      expectOk(verifyRequest(await presigned({ method: 'PUT', headers: { 'x-amz-acl': 'private' } }, { unhoistable: ['x-amz-acl'] }), options()));
+    });
+  });
+
   it('rejects a wrong region or service with AuthorizationHeaderMalformed', async () => {
     const wrongRegion = await signed({}, { signer: makeSigner({ region: 'eu-west-1' }) });
     const message = expectError(verifyRequest(wrongRegion, options()), 'AuthorizationHeaderMalformed', 400);

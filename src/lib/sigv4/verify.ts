@@ -103,8 +103,34 @@ const STREAMING_VALUES = new Set([
   'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
 ]);
 
-function fail(code: AuthErrorCode, status: number, message: string): VerifyFailure {
-  return { ok: false, code, status, message };
+function fail(code: AuthErrorCode, status: number, message: string, fields?: Readonly<Record<string, string>>): VerifyFailure {
+  return { ok: false, code, status, message, ...(fields ? { fields } : {}) };
+}
+
+/**
+ * The headers a request carries that its signature must cover and does not: every `x-amz-*`
+ * header (S3 API Reference, "Signature Calculations for the Authorization Header" and
+ * "Authenticating Requests: Using Query Parameters": the signed headers include "any x-amz-*
+ * headers that you plan to add to the request"), and, for a header-signed request that takes its
+ * time from `Date`, that header. Unsigned, they could be changed or added by anyone on the way:
+ * an unsigned x-amz-date would let a captured request be replayed at any time. S3 refuses such a
+ * request with 403 AccessDenied, listing them in HeadersNotSigned. The SDKs, boto3 and the CLI
+ * sign every x-amz-* header they send, and a presigned URL carries its X-Amz-Date in the query.
+ */
+function headersNotSigned(headers: SigV4Request['headers'], signed: readonly string[], timeHeader: string | undefined): string[] {
+  const names = new Set(signed.map((n) => n.toLowerCase()));
+  const missing: string[] = [];
+  for (const name of Object.keys(headers)) {
+    if (headers[name] !== undefined && name.startsWith('x-amz-') && !names.has(name)) missing.push(name);
+  }
+  if (timeHeader !== undefined && !names.has(timeHeader) && !missing.includes(timeHeader)) missing.push(timeHeader);
+  return missing.sort();
+}
+
+function unsignedHeadersFailure(missing: readonly string[]): VerifyFailure {
+  return fail('AccessDenied', 403, `There were headers present in the request which were not signed: ${missing.join(', ')}`, {
+    HeadersNotSigned: missing.join(', '),
+  });
 }
 
 const signatureMismatch = (): VerifyFailure => fail('SignatureDoesNotMatch', 403, SIGNATURE_MISMATCH_MESSAGE);
@@ -447,6 +473,7 @@ function verifyHeaderForm(
 
   let amzDate = headerValue(req.headers, 'x-amz-date');
   let timeMs: number;
+  const timeHeader = amzDate !== undefined ? 'x-amz-date' : 'date';
   if (amzDate !== undefined) {
     timeMs = parseAmzDate(amzDate);
   } else {
@@ -484,6 +511,8 @@ function verifyHeaderForm(
   if (timeMs - opts.nowMs > skew || opts.nowMs - timeMs > skew) {
     return fail('RequestTimeTooSkewed', 403, 'The difference between the request time and the current time is too large.');
   }
+  const unsigned = headersNotSigned(req.headers, signedHeaders, timeHeader);
+  if (unsigned.length > 0) return unsignedHeadersFailure(unsigned);
 
   return checkSignature(req, account, cred, {
     query: canonicalQueryString(params),
@@ -561,6 +590,9 @@ function verifyPresignedForm(
   if (timeMs - opts.nowMs > (opts.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
     return fail('AccessDenied', 403, 'Request is not valid yet');
   }
+  // The time is X-Amz-Date of the query, which the signature covers.
+  const unsigned = headersNotSigned(req.headers, names, undefined);
+  if (unsigned.length > 0) return unsignedHeadersFailure(unsigned);
 
   // The signature is hex: its canonical form is itself (anything else will not match).
   return checkSignature(req, account, cred, {

@@ -16,7 +16,9 @@ import { isSigV4Error } from '../../lib/sigv4/index.js';
 import { S3Error, isS3ErrorCode } from '../errors.js';
 import type { ObjectStore } from '../object-store.js';
 import { renderError } from './render.js';
-import type { S3Request } from './request.js';
+import { checkExpectedBucketOwner, EXPECTED_BUCKET_OWNER, SOURCE_EXPECTED_BUCKET_OWNER } from '../expected-owner.js';
+import { header, type S3Request } from './request.js';
+import { copySourceOf } from './routes/object.js';
 import { findRoute, subresourceOf, type Scope } from './routes.js';
 
 export interface S3ApiOptions {
@@ -57,6 +59,12 @@ export function addressOf(rawPath: string, host: string | undefined): Address {
     const slash = rest.indexOf('/');
     bucketRaw = slash < 0 ? rest : rest.slice(0, slash);
     keyRaw = slash < 0 ? '' : rest.slice(slash + 1);
+    // Only `/` is the service: `//`, `//bucket/key` name an empty bucket, not ListBuckets.
+    if (bucketRaw === '' && rest !== '') {
+      throw new S3Error('InvalidBucketName', 'The specified bucket is not valid: the path names an empty bucket name (it begins with //).', {
+        fields: { BucketName: '' },
+      });
+    }
   }
   const bucket = decodeStrict(bucketRaw);
   const key = decodeStrict(keyRaw);
@@ -74,7 +82,10 @@ export function createS3Api(options: S3ApiOptions): SurfaceHandler {
     try {
       const verified = auth.authenticate(req, target.rawPath, target.rawQuery, now());
       if (!verified.ok) {
-        throw new S3Error(isS3ErrorCode(verified.code) ? verified.code : 'AccessDenied', verified.message, { status: verified.status });
+        throw new S3Error(isS3ErrorCode(verified.code) ? verified.code : 'AccessDenied', verified.message, {
+          status: verified.status,
+          ...(verified.fields ? { fields: verified.fields } : {}),
+        });
       }
       const address = addressOf(target.rawPath, req.headers.host);
       resource = address.resource;
@@ -105,6 +116,7 @@ export function createS3Api(options: S3ApiOptions): SurfaceHandler {
         throw new S3Error('NotImplemented', `A header or query you provided implies functionality that is not implemented (${what}).`);
       }
       operation = match.route.operation;
+      await checkExpectedOwners(r, match.route.operation);
       await match.route.handle(r);
     } catch (caught) {
       sendError(req, res, toS3Error(caught), resource, requestId);
@@ -113,6 +125,22 @@ export function createS3Api(options: S3ApiOptions): SurfaceHandler {
       }
     }
   };
+}
+
+/** Calls that name no existing bucket, for which S3 has no ExpectedBucketOwner. */
+const NO_BUCKET_OWNER = new Set(['ListBuckets', 'CreateBucket']);
+
+/**
+ * x-amz-expected-bucket-owner on every bucket and object call, and x-amz-source-expected-bucket-owner
+ * on the copies (CopyObject, UploadPartCopy), checked here once, before the call runs.
+ */
+async function checkExpectedOwners(r: S3Request, operation: string): Promise<void> {
+  if (NO_BUCKET_OWNER.has(operation)) return;
+  await checkExpectedBucketOwner(r.store, r.account, r.bucket, header(r, EXPECTED_BUCKET_OWNER));
+  const sourceOwner = header(r, SOURCE_EXPECTED_BUCKET_OWNER);
+  if (sourceOwner !== undefined && header(r, 'x-amz-copy-source') !== undefined) {
+    await checkExpectedBucketOwner(r.store, r.account, copySourceOf(r).bucket, sourceOwner, SOURCE_EXPECTED_BUCKET_OWNER);
+  }
 }
 
 export function toS3Error(err: unknown): S3Error {

@@ -219,7 +219,7 @@ export function checkCopySourceConditions(c: Conditions | undefined, row: Versio
   }
 }
 
-/** Conditional writes (PutObject, CompleteMultipartUpload): If-None-Match `*`, If-Match. */
+/** Conditional writes (PutObject, CopyObject, CompleteMultipartUpload): If-None-Match `*`, If-Match. */
 export function checkWriteConditions(
   core: Core,
   bucket: string,

@@ -17,6 +17,7 @@ import type {
   StorageClass,
 } from '../object-store.js';
 import { isArchived, validateKey } from '../validate.js';
+import { ILLEGAL_SELF_COPY_MESSAGE, selfCopyChangesSomething } from '../../domain/self-copy.js';
 import { BufferedBody } from '../buffered-body.js';
 import { readRange, segmentStream, type Segment } from './blob-files.js';
 
@@ -330,6 +331,8 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
   }
   const dest = ownedBucket(core, account, input.bucket);
   validateKey(input.key);
+  // Checked before any data is duplicated, and again in the write transaction (as PutObject does).
+  checkWriteConditions(core, dest.name, input.key, input.conditions);
   const metadataDirective = input.metadataDirective ?? 'COPY';
   const taggingDirective = input.taggingDirective ?? 'COPY';
   // The redirect is "unique to each object and is not copied" (S3's CopyObject documentation):
@@ -338,16 +341,15 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
   const sameObject = dest.name === srcBucket.name && input.key === input.source.key && (input.source.versionId === undefined || src.is_latest === 1);
   if (
     sameObject &&
-    metadataDirective === 'COPY' &&
-    input.storageClass === undefined &&
-    input.checksumAlgorithm === undefined &&
-    input.encryption === undefined &&
-    redirect === undefined
+    !selfCopyChangesSomething({
+      metadataDirective,
+      ...(input.storageClass !== undefined ? { storageClass: input.storageClass } : {}),
+      ...(input.checksumAlgorithm !== undefined ? { checksumAlgorithm: input.checksumAlgorithm } : {}),
+      ...(input.encryption !== undefined ? { encryption: input.encryption } : {}),
+      ...(redirect !== undefined ? { websiteRedirectLocation: redirect } : {}),
+    })
   ) {
-    throw new S3Error(
-      'InvalidRequest',
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    );
+    throw new S3Error('InvalidRequest', ILLEGAL_SELF_COPY_MESSAGE);
   }
   const base = metadataDirective === 'COPY' ? metadataOf(src, skippedNamesOf(core, src)) : (input.metadata ?? EMPTY_METADATA);
   const { websiteRedirectLocation: _notCopied, ...system } = base.system;
@@ -382,6 +384,7 @@ export async function copyObject(core: Core, account: string, input: CopyObjectI
     written = core.db
       .transaction(() => {
         const current = ownedBucket(core, account, input.bucket);
+        checkWriteConditions(core, current.name, input.key, input.conditions);
         const lastModified = core.now();
         const w = writeVersion(core, current, {
           bucket: current.name,

@@ -304,7 +304,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number, skipped?
     metadata: { system: meta.system, user: readableUser(meta.user, skipped) },
     storageClass: row.storage_class as StorageClass,
     ...(checksum ? { checksum } : {}),
-    ...(parts ? { partsCount: parts.length } : {}),
+    ...(parts ? { partsCount: parts.length, parts: parts.map((p) => ({ size: p.s, ...(p.c !== undefined ? { checksum: p.c } : {}) })) } : {}),
     tagCount: (JSON.parse(row.tags_json) as unknown[]).length,
     ...(restore ? { restore } : {}),
     lock: lockOf(row),

@@ -9,12 +9,35 @@ import { header, queryInt, readXmlBody, type S3Request } from '../request.js';
 import { all, asElement, child, root, text } from '../xml-in.js';
 import { MAX_LIST_KEYS } from '../../local/listing.js';
 
+const MAX_BUCKETS = 10_000;
+/** A ListBuckets continuation token: the last name of the page, marked so that a foreign token is refused. */
+const bucketToken = (name: string): string => Buffer.from(`b:${name}`).toString('base64url');
+
+/**
+ * ListBuckets with S3's parameters: `prefix` (echoed as <Prefix>), `bucket-region` (only buckets
+ * of that region), `max-buckets` (1 to 10,000) and `continuation-token`, which S3 answers with
+ * <ContinuationToken> when more buckets follow (there is no NextContinuationToken here).
+ */
 export async function listBuckets(r: S3Request): Promise<void> {
   const prefix = r.query.get('prefix') ?? '';
-  const max = Math.min(queryInt(r, 'max-buckets') ?? 10_000, 10_000);
+  const region = r.query.get('bucket-region');
+  const asked = queryInt(r, 'max-buckets');
+  if (asked !== undefined && (asked < 1 || asked > MAX_BUCKETS)) {
+    throw invalidArgument(`Argument max-buckets must be an integer between 1 and ${MAX_BUCKETS}`, 'max-buckets', String(asked));
+  }
+  const max = asked ?? MAX_BUCKETS;
   const token = r.query.get('continuation-token');
-  const after = token ? Buffer.from(token, 'base64url').toString('utf8') : '';
-  const all = (await r.store.listBuckets(r.account)).filter((b) => b.name.startsWith(prefix) && b.name > after);
+  let after = '';
+  if (token !== undefined) {
+    const decoded = Buffer.from(token, 'base64url').toString('utf8');
+    if (token === '' || !decoded.startsWith('b:') || bucketToken(decoded.slice(2)) !== token) {
+      throw invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
+    }
+    after = decoded.slice(2);
+  }
+  const all = (await r.store.listBuckets(r.account)).filter(
+    (b) => b.name.startsWith(prefix) && b.name > after && (region === undefined || b.region === region),
+  );
   const page = all.slice(0, max);
   const last = page[page.length - 1];
   replyXml(
@@ -22,25 +45,40 @@ export async function listBuckets(r: S3Request): Promise<void> {
     doc('ListAllMyBucketsResult', {
       Owner: ownerXml(ownerOf(r.account)),
       Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: iso(b.created), BucketRegion: b.region })) },
-      ...(all.length > max && last ? { ContinuationToken: Buffer.from(last.name).toString('base64url') } : {}),
+      ...(all.length > max && last ? { ContinuationToken: bucketToken(last.name) } : {}),
       ...(r.query.has('prefix') ? { Prefix: prefix } : {}),
     }),
   );
 }
 
+// An AWS region name: us-east-1, eu-central-2, ap-southeast-5, us-gov-west-1, cn-north-1, ...
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * The region a CreateBucketConfiguration asks for, checked as S3 checks it: us-east-1 is asked by
+ * sending no LocationConstraint, so naming it (or anything that is no region) is 400
+ * InvalidLocationConstraint; another region than the endpoint's is 400
+ * IllegalLocationConstraintException. `EU` is S3's old name of eu-west-1.
+ */
+function checkLocationConstraint(location: string | undefined, region: string): void {
+  if (location === undefined || location === '') return;
+  const asked = location === 'EU' ? 'eu-west-1' : location;
+  if (asked === 'us-east-1' || !REGION_NAME.test(asked)) {
+    throw new S3Error('InvalidLocationConstraint', `The specified location-constraint is not valid: ${location}${asked === 'us-east-1' ? ' (us-east-1 is asked for by sending no LocationConstraint)' : ''}`, {
+      fields: { LocationConstraint: location },
+    });
+  }
+  if (asked !== region) {
+    throw new S3Error(
+      'IllegalLocationConstraintException',
+      `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to (${region}).`,
+    );
+  }
+}
+
 export async function createBucket(r: S3Request): Promise<void> {
   const body = await readXmlBody(r, { optional: true });
-  if (body !== undefined) {
-    const config = root(body, 'CreateBucketConfiguration');
-    const location = text(config, 'LocationConstraint');
-    const region = r.region;
-    if (location !== undefined && location !== '' && location !== region) {
-      throw new S3Error(
-        'IllegalLocationConstraintException',
-        `The ${location} location constraint is incompatible for the region specific endpoint this request was sent to (${region}).`,
-      );
-    }
-  }
+  if (body !== undefined) checkLocationConstraint(text(root(body, 'CreateBucketConfiguration'), 'LocationConstraint'), r.region);
   const lock = (header(r, 'x-amz-bucket-object-lock-enabled') ?? '').toLowerCase() === 'true';
   const acl = aclFromHeaders(r.req.headers);
   await r.store.createBucket(r.account, r.bucket, { objectLockEnabled: lock, ...(acl ? { acl } : {}) });

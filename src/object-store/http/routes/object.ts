@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { BufferedBody } from '../../buffered-body.js';
 import { checksumHeader, checksumMember } from '../../checksums.js';
 import { S3Error, invalidArgument } from '../../errors.js';
-import type { Conditions, GetObjectOptions, HeadObjectResult, ObjectRef } from '../../object-store.js';
+import type { Conditions, GetObjectOptions, HeadObjectResult, ObjectInfo, ObjectRef } from '../../object-store.js';
+import type { XmlOutElement } from '../../../lib/xml.js';
 import {
   checksumAlgorithmHeader,
   conditionsFromHeaders,
@@ -172,6 +173,7 @@ export async function copyObject(r: S3Request): Promise<void> {
     ...(websiteRedirectLocation !== undefined ? { websiteRedirectLocation } : {}),
     ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     sourceConditions: conditionsFromHeaders(r, 'x-amz-copy-source-'),
+    conditions: writeConditions(r),
   });
   replyXml(
     r,
@@ -185,6 +187,45 @@ export async function copyObject(r: S3Request): Promise<void> {
 }
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'];
+const MAX_ATTRIBUTE_PARTS = 1000;
+
+/** x-amz-max-parts / x-amz-part-number-marker: a non-negative integer, else InvalidArgument naming the header. */
+function partsHeader(r: S3Request, name: string): number | undefined {
+  const v = header(r, name);
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw invalidArgument(`${name} must be a non-negative integer`, name, v);
+  return Number(v);
+}
+
+/**
+ * `<ObjectParts>` of GetObjectAttributes, with S3's element names (the SDKs' model: TotalPartsCount
+ * is sent as `PartsCount`, each part as a flattened `Part`). As S3 does for general purpose
+ * buckets, the Part list is sent only for an object uploaded with a checksum, paged by
+ * x-amz-max-parts (default and ceiling 1000) after x-amz-part-number-marker.
+ */
+function objectPartsXml(r: S3Request, info: ObjectInfo): XmlOutElement | undefined {
+  if (info.partsCount === undefined) return undefined;
+  const maxParts = Math.min(partsHeader(r, 'x-amz-max-parts') ?? MAX_ATTRIBUTE_PARTS, MAX_ATTRIBUTE_PARTS);
+  const marker = partsHeader(r, 'x-amz-part-number-marker') ?? 0;
+  const algorithm = info.checksum?.algorithm;
+  const parts = info.parts ?? [];
+  if (algorithm === undefined || !parts.some((p) => p.checksum !== undefined)) return { PartsCount: info.partsCount };
+  const page = parts.map((p, i) => ({ ...p, partNumber: i + 1 })).filter((p) => p.partNumber > marker).slice(0, maxParts);
+  const last = page[page.length - 1];
+  const truncated = last !== undefined && last.partNumber < parts.length;
+  return {
+    PartNumberMarker: marker,
+    ...(truncated ? { NextPartNumberMarker: last.partNumber } : {}),
+    MaxParts: maxParts,
+    IsTruncated: truncated,
+    Part: page.map((p) => ({
+      PartNumber: p.partNumber,
+      Size: p.size,
+      ...(p.checksum !== undefined ? { [checksumMember(algorithm)]: p.checksum } : {}),
+    })),
+    PartsCount: info.partsCount,
+  };
+}
 
 export async function getObjectAttributes(r: S3Request): Promise<void> {
   const wanted = (header(r, 'x-amz-object-attributes') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -193,6 +234,7 @@ export async function getObjectAttributes(r: S3Request): Promise<void> {
   const versionId = versionIdOf(r);
   const { info } = await r.store.headObject(r.account, { bucket: r.bucket, key: r.key }, versionId !== undefined ? { versionId } : {});
   const has = (a: string): boolean => wanted.includes(a);
+  const objectParts = has('ObjectParts') ? objectPartsXml(r, info) : undefined;
   replyXml(
     r,
     doc('GetObjectAttributesResponse', {
@@ -200,7 +242,7 @@ export async function getObjectAttributes(r: S3Request): Promise<void> {
       ...(has('Checksum') && info.checksum
         ? { Checksum: { [checksumMember(info.checksum.algorithm)]: info.checksum.value, ChecksumType: info.checksum.type } }
         : {}),
-      ...(has('ObjectParts') && info.partsCount !== undefined ? { ObjectParts: { TotalPartsCount: info.partsCount } } : {}),
+      ...(objectParts ? { ObjectParts: objectParts } : {}),
       ...(has('StorageClass') ? { StorageClass: info.storageClass } : {}),
       ...(has('ObjectSize') ? { ObjectSize: info.size } : {}),
     }),
