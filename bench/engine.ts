@@ -3,7 +3,13 @@
  * process (bench/engine-child.ts):
  *   (a) a bare loop of SigV4-signed PutObjectTagging requests, plain keep-alive agent, 64 in flight;
  *   (b) an N-task tagging job, the engine reaching the same server over HTTP;
- *   (c) the same job through the in-process path.
+ *   (c) the same job through the in-process path;
+ *   (d) (c) while 1,000 lower-priority jobs of the same account wait (100 in a quick run) — what
+ *       waiting jobs cost the scheduler, as the ratio to the same run with none waiting (d0) —
+ *       and another account's 10-task job arrives at a lower priority still: how long that one
+ *       takes from CreateJob to Complete (priorities compare the jobs of one account only, so it
+ *       must not wait for (c)'s). (d0) and (d) time the job from the engine's start, without the
+ *       DescribeJob probe of (c).
  * Each is repeated and the medians are printed, with (b)/(a), CreateJob → first finished task for
  * the big and a 10-line manifest, and the server's peak RSS after each kind of phase. While (b)
  * and (c) run, this process calls DescribeJob on the running job, one call at a time, with the AWS
@@ -24,6 +30,7 @@ import { DescribeJobCommand, ListJobsCommand, S3ControlClient } from '@aws-sdk/c
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const TASKS = QUICK ? 2_000 : 20_000;
+const CROWD = QUICK ? 100 : 1_000;
 const REPS = QUICK ? 1 : 3;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VITE_NODE = path.resolve(here, '../node_modules/vite-node/vite-node.mjs');
@@ -98,6 +105,11 @@ export interface EngineBenchResult {
   httpTasksPerSec: number;
   localTasksPerSec: number;
   ratioHttpToLoop: number;
+  crowdedTasksPerSec: number;
+  uncrowdedTasksPerSec: number;
+  crowdedJobs: number;
+  /** (d): the other account's 10-task job, CreateJob → Complete. */
+  otherAccountMs: number;
   firstTaskMs: { http: number; local: number; httpSmall: number; localSmall: number };
   peakRssMb: { afterSetup: number; afterLoop: number; afterHttp: number; afterLocal: number };
   /** DescribeJob latency in ms: idle server, and while (b) / (c) run. */
@@ -131,6 +143,12 @@ async function main(): Promise<EngineBenchResult> {
     const local = await jobs('local', TASKS);
     const localSmall = await jobs('local', 10);
     const afterLocal = await peak();
+    const crowded: Reply[] = [];
+    const uncrowded: Reply[] = [];
+    for (let i = 0; i < REPS; i++) {
+      uncrowded.push(await child.send(`crowd local ${TASKS} 0`));
+      crowded.push(await child.send(`crowd local ${TASKS} ${CROWD}`));
+    }
     const idle = await idleLatencies(String(url));
     const stats = (xs: number[]): { p50: number; p99: number } => ({ p50: percentile(xs, 0.5), p99: percentile(xs, 0.99) });
     const rate = (rs: Reply[]): number => median(rs.map((r) => Number(r.tasksPerSec)));
@@ -144,6 +162,10 @@ async function main(): Promise<EngineBenchResult> {
       httpTasksPerSec: rate(http),
       localTasksPerSec: rate(local),
       ratioHttpToLoop: rate(http) / loopRate,
+      crowdedTasksPerSec: rate(crowded),
+      uncrowdedTasksPerSec: rate(uncrowded),
+      crowdedJobs: CROWD,
+      otherAccountMs: median(crowded.map((r) => Number(r.otherAccountMs))),
       firstTaskMs: { http: first(http), local: first(local), httpSmall: first(httpSmall), localSmall: first(localSmall) },
       peakRssMb: { afterSetup, afterLoop, afterHttp, afterLocal },
       describeMs: { idle: stats(idle), http: stats(latencies.http), local: stats(latencies.local) },
@@ -184,6 +206,9 @@ if (args.has('--json')) {
   console.log(`(a) bare signed PutObjectTagging loop, 64 in flight   ${n(r.loopTasksPerSec)} tasks/s`);
   console.log(`(b) job, engine → store over HTTP                     ${n(r.httpTasksPerSec)} tasks/s   (b)/(a) = ${r.ratioHttpToLoop.toFixed(2)}`);
   console.log(`(c) job, engine → store in-process                    ${n(r.localTasksPerSec)} tasks/s`);
+  console.log(`(d0) (c) from the engine's start, no other job         ${n(r.uncrowdedTasksPerSec)} tasks/s`);
+  console.log(`(d) (d0) with ${r.crowdedJobs.toLocaleString('en-US').padStart(5)} lower-priority jobs waiting      ${n(r.crowdedTasksPerSec)} tasks/s   (d)/(d0) = ${(r.crowdedTasksPerSec / r.uncrowdedTasksPerSec).toFixed(2)}`);
+  console.log(`    meanwhile another account's 10-task job, CreateJob → Complete: ${ms(r.otherAccountMs)}`);
   console.log(`CreateJob → first finished task: http ${ms(r.firstTaskMs.http)}, in-process ${ms(r.firstTaskMs.local)}; 10-line manifest: http ${ms(r.firstTaskMs.httpSmall)}, in-process ${ms(r.firstTaskMs.localSmall)}`);
   const d = r.describeMs;
   // A quick run's in-process job may end before the first sample: say so rather than print NaN.

@@ -47,6 +47,7 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
     limits: {
       globalConcurrency: config.engine.concurrency,
       perJobConcurrency: config.engine.jobConcurrency,
+      maxRunningJobs: config.engine.maxRunningJobs,
       leaseMs: config.engine.leaseMs,
     },
     operations: {

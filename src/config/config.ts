@@ -60,6 +60,8 @@ export interface EngineConfig {
   readonly concurrency: number;
   /** Tasks in flight for one job (at most `concurrency`). */
   readonly jobConcurrency: number;
+  /** Jobs this node runs at once, all accounts together. */
+  readonly maxRunningJobs: number;
   /** Manifest lines per chunk: the unit that is leased, committed and redone after a crash. */
   readonly chunkSize: number;
   /** How long a chunk lease lasts without renewal (renewed at half-life). */
@@ -101,6 +103,7 @@ const FILE_KEYS = {
   nodeId: 'S3BATCH_NODE_ID',
   concurrency: 'S3BATCH_CONCURRENCY',
   jobConcurrency: 'S3BATCH_JOB_CONCURRENCY',
+  maxRunningJobs: 'S3BATCH_MAX_RUNNING_JOBS',
   chunkSize: 'S3BATCH_CHUNK_SIZE',
   leaseMs: 'S3BATCH_LEASE_MS',
   copyMultipartThresholdBytes: 'S3BATCH_COPY_MULTIPART_THRESHOLD_BYTES',
@@ -173,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
       nodeId,
       concurrency,
       jobConcurrency: parseInteger(get('jobConcurrency') ?? String(concurrency), 'S3BATCH_JOB_CONCURRENCY', 1, concurrency),
+      maxRunningJobs: parseInteger(get('maxRunningJobs') ?? '16', 'S3BATCH_MAX_RUNNING_JOBS', 1, 10_000),
       chunkSize: parseInteger(get('chunkSize') ?? '1000', 'S3BATCH_CHUNK_SIZE', 1, 1_000_000),
       leaseMs: parseInteger(get('leaseMs') ?? '10000', 'S3BATCH_LEASE_MS', 1000, 3600 * 1000),
       // Above 5 GiB S3 refuses CopyObject; multipart copies of up to 5 TiB sources are s3batch's addition.

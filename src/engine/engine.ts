@@ -13,14 +13,17 @@ import type { JobStore } from '../store/job-store.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
-import { EventLoopYield, Semaphore } from './limiter.js';
+import { EventLoopYield, FairPool } from './limiter.js';
 import { prepareJob } from './preparer.js';
+import { planRuns } from './schedule-plan.js';
 
 export interface EngineLimits {
   readonly globalConcurrency?: number;
   readonly perJobConcurrency?: number;
   readonly leaseMs?: number;
   readonly chunkClaimBatch?: number;
+  /** Jobs this node runs at once, all accounts together (default 16); see schedule-plan.ts. */
+  readonly maxRunningJobs?: number;
   /** At most one `job:progress` per running job this often while its tasks finish (default 1000). */
   readonly progressIntervalMs?: number;
 }
@@ -54,7 +57,12 @@ export interface Engine {
   liveProgress(jobId: string): LiveProgress | undefined;
 }
 
-const RUNNABLE = ['Ready', 'Active', 'Pausing', 'Paused'] as const;
+/** What may run next: Pausing is left out, it waits to become Paused (then it is a candidate again). */
+const RUNNABLE = ['Ready', 'Active', 'Paused'] as const;
+/** New jobs prepared at once on a node. */
+const PREPARING_AT_ONCE = 16;
+/** Candidates read per scheduling round, all accounts together (each account's best ones first). */
+const CANDIDATES_SCANNED = 1000;
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Reference §5.2: a job left unconfirmed in Suspended for more than 30 days fails. */
@@ -75,9 +83,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const pollMs = options.pollMs ?? 1000;
   const globalConcurrency = options.limits?.globalConcurrency ?? 64;
+  const maxRunningJobs = options.limits?.maxRunningJobs ?? 16;
   const limits: RunLimits = {
     nodeId: options.nodeId,
-    global: new Semaphore(globalConcurrency),
+    pool: new FairPool(globalConcurrency),
     fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
     // How long a dead node's chunks wait before another node takes them (a restarted node gives
@@ -120,40 +129,32 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function schedule(): Promise<void> {
     await housekeeping();
-    for (const job of await ctx.store.findJobs(['New', 'Preparing'], 16)) {
+    // Accounts take turns in every scan (JobStore.findJobs): another account's job is among the
+    // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
+    for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
       track(job, () => prepareJob(ctx, job, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}));
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
       if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
     }
-    const jobs = await ctx.store.findJobs(RUNNABLE, 1000);
-    // Priorities order the jobs of one account (reference §5.4): each account's highest run.
-    const tops = new Map<string, number>();
-    for (const j of jobs) if (j.status !== 'Pausing' && !tops.has(j.accountId)) tops.set(j.accountId, j.priority);
-    for (const job of jobs) {
+    // Every running job (few: what the nodes run), and each account's best jobs to run next.
+    const running = await ctx.store.findJobs(['Active', 'Pausing'], 10_000);
+    const candidates = await ctx.store.findJobs(RUNNABLE, CANDIDATES_SCANNED, maxRunningJobs);
+    const plan = planRuns({ running, candidates, here: (id) => busy.has(id), localRuns: [...runs.values()].map((r) => r.current), slots: maxRunningJobs - runs.size });
+    for (const job of plan.pause) {
       if (stopped) return;
-      await place(job, tops.get(job.accountId));
-    }
-  }
-
-  /** Higher priorities of the account run first; equal ones share the node (reference §5.4). */
-  async function place(job: Job, top: number | undefined): Promise<void> {
-    const isTop = job.priority === top;
-    if (job.status === 'Active' && !isTop) {
       const pausing = await moveJob(ctx, job, ['Active'], 'Pausing');
       if (pausing && !runs.has(job.id)) await moveJob(ctx, pausing, ['Pausing'], 'Paused');
-      return;
     }
-    if (job.status === 'Pausing' && !busy.has(job.id)) {
-      await moveJob(ctx, job, ['Pausing'], 'Paused');
-      return;
-    }
-    if (!isTop || busy.has(job.id)) return;
-    if (job.status === 'Ready' || job.status === 'Paused') {
+    for (const job of plan.settle) await moveJob(ctx, job, ['Pausing'], 'Paused');
+    for (const job of plan.run) {
+      if (stopped) return;
+      if (job.status === 'Active') {
+        startRun(job);
+        continue;
+      }
       const active = await moveJob(ctx, job, [job.status], 'Active');
       if (active) startRun(active);
-    } else if (job.status === 'Active') {
-      startRun(job);
     }
   }
 

@@ -17,12 +17,13 @@ import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/in
 import type { ClaimedChunk } from '../store/job-store.js';
 import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
-import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
+import { AdaptiveLimit, Semaphore, type EventLoopYield, type FairPool } from './limiter.js';
 import { classifyFailure, withRetries } from './retry.js';
 
 export interface RunLimits {
   readonly nodeId: string;
-  readonly global: Semaphore;
+  /** The node's task slots, shared fairly by accounts and their jobs. */
+  readonly pool: FairPool;
   /** Shared by every run of the engine: lets API requests in between in-process tasks. */
   readonly fairness: EventLoopYield;
   readonly perJobConcurrency: number;
@@ -65,6 +66,11 @@ export class JobRun {
     this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
     this.operation = operationFor(job.spec.Operation, limits.operations);
     this.done = this.run().finally(() => this.reader?.close());
+  }
+
+  /** The job as this run last read it (the scheduler counts a node's runs per account). */
+  get current(): Job {
+    return this.job;
   }
 
   /** The job's status changed elsewhere (API, scheduler): react at once. */
@@ -208,7 +214,7 @@ export class JobRun {
     if (!this.mayStart(chunk)) return undefined;
     if (task.missingVersionId) return MISSING_VERSION_ID_FAILURE;
     await this.limit.semaphore.acquire();
-    await this.limits.global.acquire();
+    await this.limits.pool.acquire(this.job.accountId, this.job.id);
     try {
       await this.limits.fairness.maybeYield();
       if (!this.mayStart(chunk)) return undefined;
@@ -223,7 +229,7 @@ export class JobRun {
       const f = classifyFailure(err);
       return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.resultMessage };
     } finally {
-      this.limits.global.release();
+      this.limits.pool.release(this.job.accountId, this.job.id);
       this.limit.semaphore.release();
     }
   }

@@ -236,10 +236,15 @@ export interface JobStore {
   listJobs(query: ListJobsQuery): Promise<Job[]>;
 
   /**
-   * The engine's scan for work, across every account: jobs in one of `statuses`, highest
-   * priority first, then oldest first (createdMs asc, id asc), at most `limit`.
+   * The engine's scan for work, across every account: jobs in one of `statuses`, at most `limit`
+   * in all and at most `perAccount` (default: `limit`) of one account. The accounts take turns —
+   * every account's first job comes before any account's second — and each account's jobs come
+   * highest priority first, then oldest (createdMs asc, id asc); within a turn, higher priority
+   * first, then older. So however many jobs one account queues, another account's job is among
+   * the first the engine sees (priorities compare the jobs of one account only, reference §5.4),
+   * and reading stays bounded by `limit` rows whatever the number waiting.
    */
-  findJobs(statuses: readonly JobStatus[], limit: number): Promise<Job[]>;
+  findJobs(statuses: readonly JobStatus[], limit: number, perAccount?: number): Promise<Job[]>;
 
   /**
    * Deletes up to `limit` jobs, of any account, that ended (Complete, Failed, Cancelled) before

@@ -14,7 +14,10 @@ describe('engine bench', () => {
     const line = stdout.split('\n').find((l) => l.startsWith('{"tasks"'));
     expect(line, stdout).toBeDefined();
     const r = JSON.parse(line as string) as Record<string, number> & { firstTaskMs: Record<string, number>; peakRssMb: Record<string, number> };
-    for (const field of ['loopTasksPerSec', 'httpTasksPerSec', 'localTasksPerSec', 'ratioHttpToLoop'] as const) expect(r[field]).toBeGreaterThan(0);
+    for (const field of ['loopTasksPerSec', 'httpTasksPerSec', 'localTasksPerSec', 'ratioHttpToLoop', 'crowdedTasksPerSec', 'uncrowdedTasksPerSec', 'otherAccountMs'] as const) {
+      expect(r[field], field).toBeGreaterThan(0);
+    }
+    expect(r.crowdedJobs).toBe(100);
     expect(r.ratioHttpToLoop).toBeCloseTo(r.httpTasksPerSec! / r.loopTasksPerSec!, 5);
     expect(Object.keys(r.firstTaskMs).sort()).toEqual(['http', 'httpSmall', 'local', 'localSmall']);
     for (const ms of Object.values(r.firstTaskMs)) expect(ms).toBeGreaterThan(0);

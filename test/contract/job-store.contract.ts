@@ -304,15 +304,30 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
     });
 
     describe('findJobs', () => {
-      it('finds jobs of every account by status, highest priority first, then oldest', async () => {
+      it('finds jobs of every account by status; each account highest priority first, then oldest; accounts take turns', async () => {
         await create({ id: 'low-old', nowMs: T0, spec: makeSpec({ Priority: 1 }) });
         await create({ id: 'high', nowMs: T0 + 5, spec: makeSpec({ Priority: 9 }) });
         await create({ id: 'low-new', accountId: OTHER_ACCOUNT, nowMs: T0 + 9, spec: makeSpec({ Priority: 1 }) });
         const done = await create({ id: 'done', nowMs: T0 + 1, spec: makeSpec({ Priority: 50 }) });
         await driveTo(done.id, 'Cancelled', T0 + 2);
-        expect((await store.findJobs(['New'], 10)).map((j) => j.id)).toEqual(['high', 'low-old', 'low-new']);
-        expect((await store.findJobs(['New', 'Cancelled'], 2)).map((j) => j.id)).toEqual(['done', 'high']);
+        // turn 1: each account's first (the higher priority first), turn 2: the rest
+        expect((await store.findJobs(['New'], 10)).map((j) => j.id)).toEqual(['high', 'low-new', 'low-old']);
+        expect((await store.findJobs(['New', 'Cancelled'], 2)).map((j) => j.id)).toEqual(['done', 'low-new']);
+        expect((await store.findJobs(['New'], 10, 1)).map((j) => j.id)).toEqual(['high', 'low-new']);
         expect(await store.findJobs(['Active'], 10)).toEqual([]);
+        expect(await store.findJobs(['New'], 0)).toEqual([]);
+        await expect(store.findJobs(['New'], 10, -1)).rejects.toThrow(RangeError);
+      });
+
+      it('shows another account’s job among the first, however many jobs one account queues at higher priorities', async () => {
+        for (let i = 0; i < 300; i++) await create({ id: `a-${i}`, nowMs: T0 + i, spec: makeSpec({ Priority: 1000 - (i % 3) }) });
+        await create({ id: 'b-low', accountId: OTHER_ACCOUNT, nowMs: T0 + 500, spec: makeSpec({ Priority: 0 }) });
+        const first = await store.findJobs(['New'], 5);
+        expect(first.map((j) => j.id)).toEqual(['a-0', 'b-low', 'a-3', 'a-6', 'a-9']);
+        const capped = await store.findJobs(['New'], 1000, 4);
+        expect(capped.map((j) => j.id)).toEqual(['a-0', 'b-low', 'a-3', 'a-6', 'a-9']);
+        // one account alone still gets up to `limit`
+        expect(await store.findJobs(['New'], 250)).toHaveLength(250);
       });
     });
 

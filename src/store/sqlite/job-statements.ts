@@ -35,8 +35,8 @@ export interface JobStatements {
     Database.Statement<[ListParams], JobRow>,
     Database.Statement<[ListParams], JobRow>,
   ];
-  /** statuses (JSON array), limit: the engine's scan, across accounts */
-  readonly findByStatus: Database.Statement<[statuses: string, limit: number], JobRow>;
+  /** the engine's scan, across accounts taking turns (JobStore.findJobs) */
+  readonly findByStatus: Database.Statement<[statuses: string, perAccount: number, limit: number], JobRow>;
   readonly deleteEnded: Database.Statement<[cutoffMs: number, limit: number]>;
   readonly secret: Database.Statement<[name: string], Buffer>;
   readonly insertSecret: Database.Statement<[name: string, value: Buffer, createdMs: number]>;
@@ -57,8 +57,17 @@ export function prepareJobStatements(db: Database.Database): JobStatements {
   return {
     byId: db.prepare(`${select} WHERE id = ?`),
     byAccountAndId: db.prepare(`${select} WHERE account_id = ? AND id = ?`),
+    // The turns are ranked over the index jobs_scheduling (migration 6) alone; only the rows
+    // returned are read whole.
     findByStatus: db.prepare(
-      `${select} WHERE status IN (SELECT value FROM json_each(?)) ORDER BY priority DESC, created_ms ASC, id ASC LIMIT ?`,
+      `WITH turns AS (
+         SELECT id, priority, created_ms,
+                row_number() OVER (PARTITION BY account_id ORDER BY priority DESC, created_ms ASC, id ASC) AS turn
+         FROM jobs WHERE status IN (SELECT value FROM json_each(?)))
+       SELECT ${JOB_COLUMN_LIST.split(', ').map((c) => `j.${c}`).join(', ')}
+       FROM turns t JOIN jobs j ON j.id = t.id
+       WHERE t.turn <= ?
+       ORDER BY t.turn, t.priority DESC, t.created_ms ASC, t.id ASC LIMIT ?`,
     ),
     deleteEnded: db.prepare(
       `DELETE FROM jobs WHERE id IN (

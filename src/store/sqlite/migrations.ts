@@ -186,6 +186,16 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'scheduling index',
+    sql: `
+      -- findJobs ranks each account's jobs of some statuses by priority, then age, with the accounts
+      -- taking turns: this index holds everything the ranking reads, so it never touches a job row
+      -- (whose spec JSON is large) except the few it returns, however many jobs wait.
+      CREATE INDEX jobs_scheduling ON jobs (status, account_id, priority DESC, created_ms, id);
+    `,
+  },
 ] satisfies Migration[]);
 
 const LEDGER_SQL = `

@@ -247,10 +247,11 @@ function createSqliteJobStore(
         return stmt.all(params).map(rowToJob);
       }),
 
-    findJobs: (statuses, limit) =>
+    findJobs: (statuses, limit, perAccount = limit) =>
       run(() => {
         if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`findJobs: limit must be a non-negative integer, got ${limit}`);
-        return sql.findByStatus.all(JSON.stringify(statuses), limit).map(rowToJob);
+        if (!Number.isInteger(perAccount) || perAccount < 0) throw new RangeError(`findJobs: perAccount must be a non-negative integer, got ${perAccount}`);
+        return sql.findByStatus.all(JSON.stringify(statuses), perAccount, limit).map(rowToJob);
       }),
 
     deleteJobsEndedBefore: (cutoffMs, limit) =>
