@@ -111,8 +111,8 @@ let runs = 0;
 function engineFor(mode: 'http' | 'local'): WiredEngine {
   const storage =
     mode === 'http'
-      ? { endpoint: server.url, accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION }
-      : { endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, region: undefined };
+      ? { endpoint: server.url, accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION, accounts: new Map() }
+      : { endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, region: undefined, accounts: new Map() };
   return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger, nodeId: `bench-${mode}` });
 }
 

@@ -1,46 +1,35 @@
 /**
- * Which S3 each job's engine work goes to: the embedded store in-process, acting as the job's
- * account, or — when S3BATCH_STORAGE_ENDPOINT is set — that remote S3-compatible store over HTTP
- * with the configured credentials (the same code path either way: an S3Port).
+ * Which S3 each job's engine work goes to, and as whom: the embedded store in-process, acting as
+ * the job's account, or a remote S3-compatible store over HTTP with the credentials configured for
+ * the job's account (config/config.ts `storageFor`: its `storage.accounts` entry, else the
+ * defaults). The manifest read, the operations and the report all use that one port, so a job
+ * can do on the remote store exactly what its account's credentials may do there.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import { storageFor, type Config, type StoreConnection } from '../config/config.js';
 import type { JobEvents } from '../domain/events.js';
 import type { Job } from '../domain/job.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { createHttpS3Client, type HttpS3Client } from '../s3/http-s3-client.js';
 import { createLocalS3Port } from '../s3/local-s3-port.js';
-import type { S3Port } from '../s3/s3-port.js';
+import { createRefusingS3Port } from '../s3/refusing-s3-port.js';
+import { NO_STORE_CREDENTIALS, S3PortError, type S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
 
 export interface WiredEngine extends Engine {
-  /** Stops the engine and closes the remote client, if any. */
+  /** Stops the engine and closes the remote clients, if any. */
   close(): Promise<void>;
 }
 
 export function wireEngine(deps: { config: Config; store: JobStore; events: JobEvents; objects: ObjectStore; logger: Logger; nodeId: string; now?: () => number }): WiredEngine {
   const { config } = deps;
-  let remote: HttpS3Client | undefined;
-  if (config.storage.endpoint !== undefined) {
-    remote = createHttpS3Client({
-      endpoint: config.storage.endpoint,
-      accessKeyId: config.storage.accessKeyId ?? '',
-      secretAccessKey: config.storage.secretAccessKey ?? '',
-      region: config.storage.region ?? config.region,
-    });
-  }
-  const local = new Map<string, S3Port>();
-  const s3For = (job: Job): S3Port => {
-    if (remote) return remote;
-    let port = local.get(job.accountId);
-    if (!port) local.set(job.accountId, (port = createLocalS3Port(deps.objects, job.accountId)));
-    return port;
-  };
+  logStorageWarnings(config, deps.logger);
+  const ports = createStorePorts(config, deps.objects);
   const engine = createEngine({
     store: deps.store,
     events: deps.events,
-    s3For,
+    s3For: (job: Job) => ports.forAccount(job.accountId),
     nodeId: deps.nodeId,
     logger: deps.logger,
     chunkSize: config.engine.chunkSize,
@@ -61,7 +50,99 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
     liveProgress: (jobId) => engine.liveProgress(jobId),
     async close() {
       await engine.stop();
-      remote?.close();
+      ports.close();
     },
   };
+}
+
+export interface StorePorts {
+  /** The port of an account's jobs: one object per account, made on first use. */
+  forAccount(accountId: string): S3Port;
+  /** HTTP clients made so far: one per set of remote-store credentials, whatever the accounts and jobs. */
+  readonly clientCount: number;
+  /** Closes the HTTP clients (their keep-alive sockets). */
+  close(): void;
+}
+
+export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore): StorePorts {
+  // One client, and so one keep-alive agent, per credential set: accounts that share credentials
+  // share the client, and a job never opens sockets of its own.
+  const clients = new Map<string, HttpS3Client>();
+  const ports = new Map<string, S3Port>();
+  const clientFor = (connection: StoreConnection): HttpS3Client => {
+    const key = JSON.stringify([connection.endpoint, connection.region, connection.accessKeyId, connection.secretAccessKey]);
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = createHttpS3Client(connection)));
+    return client;
+  };
+  const portFor = (accountId: string): S3Port => {
+    const storage = storageFor(config, accountId);
+    switch (storage.kind) {
+      case 'embedded':
+        return createLocalS3Port(objects, accountId);
+      case 'remote':
+        return clientFor(storage.connection);
+      case 'unconfigured': {
+        const message = noCredentialsMessage(accountId);
+        return createRefusingS3Port(() => new S3PortError(NO_STORE_CREDENTIALS, 403, message, { storeMessage: message }));
+      }
+    }
+  };
+  return {
+    forAccount(accountId) {
+      let port = ports.get(accountId);
+      if (!port) ports.set(accountId, (port = portFor(accountId)));
+      return port;
+    },
+    get clientCount() {
+      return clients.size;
+    },
+    close() {
+      for (const client of clients.values()) client.close();
+    },
+  };
+}
+
+/** What a job of an account with no remote-store credentials fails with (its FailureReasons, its report rows). */
+function noCredentialsMessage(accountId: string): string {
+  return (
+    `s3batch has no credentials for account ${accountId} on its remote store: the operator maps the account in storage.accounts ` +
+    'of the config file, or sets S3BATCH_STORAGE_ACCESS_KEY_ID and S3BATCH_STORAGE_SECRET_ACCESS_KEY'
+  );
+}
+
+/**
+ * Warns, once at start-up, of the configured accounts whose jobs are not walled off from each
+ * other on the remote store (they share one set of credentials: the store cannot tell their
+ * requests apart), and of those whose jobs will fail for want of credentials.
+ */
+export function logStorageWarnings(config: Pick<Config, 'storage' | 'region' | 'accounts'>, logger: Pick<Logger, 'warn'>): void {
+  const groups = new Map<string, { endpoint: string; accessKeyId: string; accounts: string[] }>();
+  const unconfigured: string[] = [];
+  for (const { accountId } of config.accounts) {
+    const storage = storageFor(config, accountId);
+    if (storage.kind === 'unconfigured') unconfigured.push(accountId);
+    if (storage.kind !== 'remote') continue;
+    const { endpoint, accessKeyId } = storage.connection;
+    const key = JSON.stringify([endpoint, accessKeyId]);
+    const group = groups.get(key) ?? { endpoint, accessKeyId, accounts: [] };
+    group.accounts.push(accountId);
+    groups.set(key, group);
+  }
+  const shared = [...groups.values()].filter((g) => g.accounts.length > 1);
+  if (shared.length > 0) {
+    const which = shared.map((g) => `${g.accounts.join(', ')} (access key ${g.accessKeyId} at ${g.endpoint})`).join('; ');
+    logger.warn(
+      { shared },
+      `remote store: accounts ${which} share one set of credentials, so on the remote store their jobs can act on each other's objects. ` +
+        'Give each account its own credentials in storage.accounts of the config file',
+    );
+  }
+  if (unconfigured.length > 0) {
+    logger.warn(
+      { accounts: unconfigured },
+      `remote store: accounts ${unconfigured.join(', ')} have no credentials there (no storage.accounts entry, no S3BATCH_STORAGE_ACCESS_KEY_ID): ` +
+        `their jobs fail with ${NO_STORE_CREDENTIALS} and send nothing`,
+    );
+  }
 }

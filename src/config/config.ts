@@ -23,18 +23,55 @@ export interface Config {
   readonly accounts: readonly Account[];
   readonly logLevel: LogLevel;
   readonly databaseUrl: string | undefined;
-  readonly storage: {
-    readonly endpoint: string | undefined;
-    readonly accessKeyId: string | undefined;
-    readonly secretAccessKey: string | undefined;
-    readonly region: string | undefined;
-  };
+  readonly storage: StorageConfig;
   /** Largest request body the jobs API reads (CreateJob, PutJobTagging). */
   readonly maxControlBodyBytes: number;
   /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
   readonly restoreDelayMs: number;
   readonly http: HttpConfig;
   readonly engine: EngineConfig;
+}
+
+/**
+ * The remote S3-compatible store (S3BATCH_STORAGE_*, the config file's `storage` section). Unset
+ * `endpoint` and no account entry with one: every job runs on the embedded store, as its account.
+ */
+export interface StorageConfig {
+  /** The default remote store; undefined = the embedded store, for accounts whose entry names none. */
+  readonly endpoint: string | undefined;
+  /** The default credentials on it, for accounts `accounts` does not map. */
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  /** SigV4 region of the default store; undefined = S3BATCH_REGION. */
+  readonly region: string | undefined;
+  /** `storage.accounts`: the credentials each mapped account's jobs use, by account id. */
+  readonly accounts: ReadonlyMap<string, StorageAccount>;
+}
+
+/** One entry of `storage.accounts`. A field left out is the default store's (StorageConfig). */
+export interface StorageAccount {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+}
+
+/**
+ * How the engine reaches S3 for one account's jobs (storageFor): in-process on the embedded store,
+ * over HTTP to a remote store with these credentials, or not at all (a remote store but no
+ * credentials for the account: its jobs fail, saying what to configure).
+ */
+export type AccountStorage =
+  | { readonly kind: 'embedded' }
+  | { readonly kind: 'remote'; readonly connection: StoreConnection }
+  | { readonly kind: 'unconfigured'; readonly endpoint: string };
+
+/** The config file's connection shape, resolved: everything needed to sign requests to one store. */
+export interface StoreConnection {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 /**
@@ -110,6 +147,23 @@ const FILE_KEYS = {
   copyPartSizeBytes: 'S3BATCH_COPY_PART_SIZE_BYTES',
 } as const;
 
+/** Keys of the config file that hold a section (an object), not one variable's value. */
+const FILE_SECTIONS = ['storage'] as const;
+
+/** The connection shape's keys (the file's `storage` section and each of its `accounts`). */
+const CONNECTION_KEYS = ['endpoint', 'region', 'accessKeyId', 'secretAccessKey'] as const;
+type ConnectionKey = (typeof CONNECTION_KEYS)[number];
+
+/** The storage variables and the flat file keys that predate the `storage` section, by section key. */
+const STORAGE_KEYS: Record<ConnectionKey, 'storageEndpoint' | 'storageRegion' | 'storageAccessKeyId' | 'storageSecretAccessKey'> = {
+  endpoint: 'storageEndpoint',
+  region: 'storageRegion',
+  accessKeyId: 'storageAccessKeyId',
+  secretAccessKey: 'storageSecretAccessKey',
+};
+
+const REGION_NAME = /^[a-z0-9-]{1,64}$/;
+
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
 
@@ -123,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     const fromFile = file[key];
     return fromFile === undefined ? undefined : String(fromFile);
   };
+  const section = file.storage === undefined ? undefined : parseStorageSection(file.storage, env.S3BATCH_CONFIG ?? '');
 
   const host = get('host') ?? '127.0.0.1';
   const port = parseInteger(get('port') ?? '9090', 'S3BATCH_PORT', 0, 65535);
@@ -144,7 +199,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`S3BATCH_NODE_ID must be 1-128 letters, digits or . _ : - (got "${nodeId}")`);
   }
   const concurrency = parseInteger(get('concurrency') ?? '64', 'S3BATCH_CONCURRENCY', 1, 10_000);
-  if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError(`S3BATCH_REGION is not a region name: "${region}"`);
+  if (!REGION_NAME.test(region)) throw new ConfigError(`S3BATCH_REGION is not a region name: "${region}"`);
+  const storage = storageConfig(env, file, section, accounts);
 
   return Object.freeze({
     host,
@@ -154,12 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     accounts,
     logLevel: logLevel as LogLevel,
     databaseUrl: get('databaseUrl'),
-    storage: Object.freeze({
-      endpoint: get('storageEndpoint'),
-      accessKeyId: get('storageAccessKeyId'),
-      secretAccessKey: get('storageSecretAccessKey'),
-      region: get('storageRegion'),
-    }),
+    storage,
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
     restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
     // No 0 ("never") for the timeouts: a server without them is held open by any client that
@@ -196,13 +247,174 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError(`The config file ${file} must hold a JSON object`);
   }
-  const unknown = Object.keys(parsed).filter((k) => !(k in FILE_KEYS));
+  const known = [...Object.keys(FILE_KEYS), ...FILE_SECTIONS];
+  const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw new ConfigError(
-      `Unknown key(s) in the config file ${file}: ${unknown.join(', ')}. Known keys: ${Object.keys(FILE_KEYS).join(', ')}`,
-    );
+    throw new ConfigError(`Unknown key(s) in the config file ${file}: ${unknown.join(', ')}. Known keys: ${known.join(', ')}`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/** What the file's `storage` section holds, each value checked (storageConfig merges it). */
+interface StorageSection {
+  readonly values: Partial<Record<ConnectionKey, string>>;
+  readonly accounts: ReadonlyMap<string, StorageAccount>;
+}
+
+/**
+ * Checks the whole `storage` section and reports every problem at once, each by its path
+ * (`storage.accounts.111122223333.secretKey is not a known key`), so that one fix-and-restart
+ * round is enough. Secrets are never quoted.
+ */
+function parseStorageSection(value: unknown, file: string): StorageSection {
+  const problems: string[] = [];
+  const values = connectionShape(value, 'storage', ['accounts'], problems) ?? {};
+  const accounts = new Map<string, StorageAccount>();
+  const raw = isObject(value) ? value.accounts : undefined;
+  if (raw !== undefined && !isObject(raw)) problems.push('storage.accounts must be a JSON object whose keys are account ids');
+  for (const [accountId, entry] of isObject(raw) ? Object.entries(raw) : []) {
+    const at = `storage.accounts.${accountId}`;
+    if (!/^\d{12}$/.test(accountId)) {
+      problems.push(`${at}: "${clipName(accountId)}" is not an account id (12 digits)`);
+      continue;
+    }
+    const shape = connectionShape(entry, at, [], problems);
+    if (!shape || !isObject(entry)) continue;
+    // An entry is credentials first: the default ones are never sent to an endpoint an entry names.
+    const missing = (['accessKeyId', 'secretAccessKey'] as const).filter((key) => !(key in entry));
+    for (const key of missing) problems.push(`${at}.${key} is missing`);
+    if (shape.accessKeyId === undefined || shape.secretAccessKey === undefined) continue;
+    accounts.set(
+      accountId,
+      Object.freeze({ accessKeyId: shape.accessKeyId, secretAccessKey: shape.secretAccessKey, endpoint: shape.endpoint, region: shape.region }),
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`The config file ${file}: ${problems.join('; ')}`);
+  return { values, accounts };
+}
+
+/** The connection shape's keys of `value` (plus `extraKeys`, read by the caller), checked. */
+function connectionShape(value: unknown, at: string, extraKeys: readonly string[], problems: string[]): Partial<Record<ConnectionKey, string>> | undefined {
+  if (!isObject(value)) {
+    problems.push(`${at} must be a JSON object`);
+    return undefined;
+  }
+  const known: readonly string[] = [...CONNECTION_KEYS, ...extraKeys];
+  const out: Partial<Record<ConnectionKey, string>> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (extraKeys.includes(key)) continue;
+    if (!isConnectionKey(key)) {
+      problems.push(`${at}.${clipName(key)} is not a known key (known: ${known.join(', ')})`);
+      continue;
+    }
+    if (typeof v !== 'string' || v === '') {
+      problems.push(`${at}.${key} must be a non-empty string`);
+      continue;
+    }
+    const problem = valueProblem(key, v);
+    if (problem !== undefined) problems.push(`${at}.${key} ${problem}`);
+    else out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The remote store's defaults (environment, then the file's flat keys or its `storage` section)
+ * and the account entries, checked against each other and against the configured accounts.
+ */
+function storageConfig(env: Env, file: Record<string, unknown>, section: StorageSection | undefined, accounts: readonly Account[]): StorageConfig {
+  const fileName = env.S3BATCH_CONFIG ?? '';
+  const value = (key: ConnectionKey): string | undefined => {
+    const flat = STORAGE_KEYS[key];
+    const variable = FILE_KEYS[flat];
+    // Two spellings of one setting in one file: which one was meant is a guess, so neither is taken.
+    if (file[flat] !== undefined && section?.values[key] !== undefined) {
+      throw new ConfigError(`The config file ${fileName} sets both ${flat} and storage.${key}: keep one`);
+    }
+    const fromEnv = env[variable];
+    const [text, name] =
+      fromEnv !== undefined && fromEnv !== '' ? [fromEnv, variable] : file[flat] !== undefined ? [String(file[flat]), `${flat} (config file)`] : [section?.values[key], `storage.${key}`];
+    const problem = text === undefined ? undefined : valueProblem(key, text);
+    if (problem !== undefined) throw new ConfigError(`${name} ${problem}`);
+    return text;
+  };
+  const endpoint = value('endpoint');
+  const accessKeyId = value('accessKeyId');
+  const secretAccessKey = value('secretAccessKey');
+  const region = value('region');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      'S3BATCH_STORAGE_ACCESS_KEY_ID and S3BATCH_STORAGE_SECRET_ACCESS_KEY (storage.accessKeyId, storage.secretAccessKey) go together: one is set without the other',
+    );
+  }
+  if (accessKeyId !== undefined && endpoint === undefined) {
+    throw new ConfigError(
+      'S3BATCH_STORAGE_ACCESS_KEY_ID is set but S3BATCH_STORAGE_ENDPOINT (storage.endpoint) is not: they are credentials for a remote store, and without one every job runs on the embedded store',
+    );
+  }
+  const entries = section?.accounts ?? new Map<string, StorageAccount>();
+  const configured = new Set(accounts.map((a) => a.accountId));
+  const problems: string[] = [];
+  for (const [accountId, entry] of entries) {
+    // An error, not a warning: a mistyped id would leave the account meant on the default
+    // credentials, shared with every other unmapped account, which is what the entry was for.
+    if (!configured.has(accountId)) problems.push(`storage.accounts.${accountId} is not an account of S3BATCH_CREDENTIALS`);
+    if (entry.endpoint === undefined && endpoint === undefined) {
+      problems.push(`storage.accounts.${accountId} gives credentials for a remote store, but neither it (endpoint) nor S3BATCH_STORAGE_ENDPOINT (storage.endpoint) names one`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`The config file ${fileName}: ${problems.join('; ')}`);
+  return Object.freeze({ endpoint, accessKeyId, secretAccessKey, region, accounts: entries });
+}
+
+/**
+ * Where and as whom the jobs of `accountId` reach S3: its `storage.accounts` entry (fields it
+ * leaves out are the defaults'), else the default remote store and credentials, else the embedded
+ * store. A remote store with no credentials for the account is `unconfigured`: nothing is sent.
+ */
+export function storageFor(config: Pick<Config, 'storage' | 'region'>, accountId: string): AccountStorage {
+  const { storage } = config;
+  const entry = storage.accounts.get(accountId);
+  const endpoint = entry?.endpoint ?? storage.endpoint;
+  // (loadConfig refuses an entry that leaves no endpoint: such an entry cannot reach this.)
+  if (endpoint === undefined) return { kind: 'embedded' };
+  const region = entry?.region ?? storage.region ?? config.region;
+  if (entry) return { kind: 'remote', connection: { endpoint, region, accessKeyId: entry.accessKeyId, secretAccessKey: entry.secretAccessKey } };
+  if (storage.accessKeyId === undefined || storage.secretAccessKey === undefined) return { kind: 'unconfigured', endpoint };
+  return { kind: 'remote', connection: { endpoint, region, accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey } };
+}
+
+function valueProblem(key: ConnectionKey, value: string): string | undefined {
+  if (key === 'endpoint') return endpointProblem(value);
+  if (key === 'region') return REGION_NAME.test(value) ? undefined : `is not a region name: "${clipName(value)}"`;
+  return undefined;
+}
+
+/** The value is not quoted: a URL may carry a password. */
+function endpointProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL (http://host:port or https://host)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http:// or https:// URL, not ${url.protocol}`;
+  if (url.username !== '' || url.password !== '') return 'must not hold credentials: give them as the access key id and secret';
+  if (url.search !== '' || url.hash !== '') return 'must not have a query or a fragment';
+  return undefined;
+}
+
+function isConnectionKey(key: string): key is ConnectionKey {
+  return (CONNECTION_KEYS as readonly string[]).includes(key);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A name from the file, shortened for a message. */
+function clipName(name: string): string {
+  return name.length > 40 ? `${name.slice(0, 40)}…` : name;
 }
 
 export function parseCredentials(text: string): Account[] {

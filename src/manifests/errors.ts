@@ -6,7 +6,7 @@
  * preparation (or the chunk read) with backoff and only fails the job when it gives up.
  */
 import { clipText as clip } from '../domain/text.js';
-import { S3PortError } from '../s3/s3-port.js';
+import { NO_STORE_CREDENTIALS, S3PortError } from '../s3/s3-port.js';
 
 export type ManifestFailureCode =
   /** The manifest (or an inventory data file) does not exist: NoSuchKey, NoSuchBucket, NoSuchVersion. */
@@ -68,7 +68,8 @@ export function isTransient(error: unknown): boolean {
 
 /**
  * Maps a failed GET of the manifest (`what` = "the manifest", "the inventory data file s3://…")
- * to the reason the user reads. AccessDenied keeps AWS's wording.
+ * to the reason the user reads. AccessDenied keeps AWS's wording. `etag` is quoted: pass only an
+ * ETag the job itself named (its manifest's), never one learned by reading an object.
  */
 export function readFailure(error: unknown, what: string, etag?: string): ManifestError {
   if (error instanceof ManifestError) return error;
@@ -90,6 +91,9 @@ export function readFailure(error: unknown, what: string, etag?: string): Manife
           `Reading ${what} failed: InvalidObjectState (it is archived; restore it or copy it to a readable storage class)`,
           { cause: error },
         );
+      case NO_STORE_CREDENTIALS:
+        // s3batch's own refusal, nothing was sent: its message says what to configure.
+        return new ManifestError('ManifestAccessDenied', `Cannot read ${what}: ${error.storeMessage}`, { cause: error });
       case 'AccessDenied':
       case 'AllAccessDisabled':
       case 'AccountProblem':

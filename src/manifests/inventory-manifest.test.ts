@@ -13,6 +13,7 @@ import {
   type ManifestTask,
   type PreparedManifest,
 } from './index.js';
+import { bareEtag } from './errors.js';
 import { MAX_INVENTORY_MANIFEST_BYTES } from './inventory-manifest.js';
 import { csvField, expectStoredRecordsRead, MemoryS3, prng } from './test-support.js';
 
@@ -135,10 +136,31 @@ describe('S3InventoryReport_CSV_20161130', () => {
     const s3 = new MemoryS3();
     const manifest = inventory(s3, { files: [[row('k')]] });
     const key = `${PREFIX}/data/file-0.csv.gz`;
-    s3.put(DEST, key, gzipSync('"b","other","","true","false","1"\n'));
+    const listed = createHash('md5').update(s3.bytes(DEST, key)!).digest('hex');
+    const other = gzipSync('"b","other","","true","false","1"\n');
+    const { etag } = s3.put(DEST, key, other);
     const e = await failure(prepareManifest(manifest, s3, { chunkSize: 10 }));
     expect(e.failureCode).toBe('InvalidManifestContent');
-    expect(e.message).toMatch(new RegExp(`^The MD5 of s3://${DEST}/${PREFIX}/data/file-0.csv.gz is [0-9a-f]{32}, not [0-9a-f]{32} as manifest.json says$`));
+    expect(e.message).toBe(
+      `The MD5 of s3://${DEST}/${key} is not ${listed} as manifest.json says: the file changed after the inventory was written, or is damaged`,
+    );
+    // Nothing of the file found: not its MD5 (= its ETag here).
+    const found = createHash('md5').update(other).digest('hex');
+    expect(etag).toBe(`"${found}"`);
+    expect(e.message).not.toContain(found);
+  });
+
+  it('a data file that ends early is a retryable read failure that does not quote its size', async () => {
+    const s3 = new MemoryS3();
+    const manifest = inventory(s3, { files: [[row('k')]] });
+    const get = s3.getObject.bind(s3);
+    s3.getObject = async (ref, options) => {
+      const result = await get(ref, options);
+      return ref.key.endsWith('.csv.gz') ? { ...result, contentLength: 98_765 } : result;
+    };
+    const e = await failure(prepareManifest(manifest, s3, { chunkSize: 10 }));
+    expect([e.failureCode, e.retryable]).toEqual(['ManifestReadFailed', true]);
+    expect(e.message).toBe(`Reading the inventory data file s3://${DEST}/${PREFIX}/data/file-0.csv.gz ended before its last byte`);
   });
 
   it('fails on malformed records, naming the data file and line', async () => {
@@ -240,7 +262,9 @@ describe('S3InventoryReport_CSV_20161130', () => {
     s3.put(DEST, `${PREFIX}/data/file-0.csv.gz`, gzipSync('"b","x","","true","false","1"\n'));
     const e = await failure(readChunk(manifest, prepared, prepared.chunks[0]!, s3));
     expect(e.failureCode).toBe('ManifestETagMismatch');
-    expect(e.message).toContain('changed after the job was prepared');
+    // The ETag pinned was learned by reading the file, not named by the job: it is not quoted.
+    expect(e.message).toBe(`The inventory data file s3://${DEST}/${PREFIX}/data/file-0.csv.gz changed after the job was prepared`);
+    expect(e.message).not.toContain(bareEtag((prepared.chunks[0] as InventoryChunkLocator).file.etag));
   });
 
   it('a ChunkReader reads a file\'s chunks in order with one GET, and any order correctly', async () => {

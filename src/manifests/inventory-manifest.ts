@@ -193,13 +193,21 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
       throw dataFileFailure(error, uri, what, tap.bytes < data.contentLength);
     }
     if (tap.bytes !== data.contentLength) {
-      throw new ManifestError('ManifestReadFailed', `Reading ${what} ended after ${tap.bytes} of its ${data.contentLength} bytes`, {
+      throw new ManifestError('ManifestReadFailed', `Reading ${what} ended before its last byte`, {
         retryable: true,
       });
     }
     const actual = tap.digestHex();
     if (actual !== file.md5) {
-      throw new ManifestError('InvalidManifestContent', `The MD5 of ${uri} is ${actual}, not ${file.md5} as manifest.json says`);
+      // Only the MD5 manifest.json gives, not the one computed: a reason says nothing of an object
+      // the job does not name itself (manifest.json is pinned by the job's ETag, its data files
+      // are not), since with credentials shared on a remote store the read may have crossed into
+      // another account's bucket (README, "Accounts on a remote store"). The same holds for the
+      // data file's size and ETag below. Whoever may read the file can compute its MD5.
+      throw new ManifestError(
+        'InvalidManifestContent',
+        `The MD5 of ${uri} is not ${file.md5} as manifest.json says: the file changed after the inventory was written, or is damaged`,
+      );
     }
     if (inChunk > 0) cut(scanner.offset);
     // Trailing blank lines join the file's last chunk: a file's chunks tile it.
@@ -232,7 +240,7 @@ export async function openDataFile(locator: InventoryChunkLocator, s3: S3Port): 
   try {
     data = await s3.getObject(ref, { ifMatch: file.etag });
   } catch (error) {
-    throw readFailure(error, `the inventory data file ${s3Uri(file.bucket, file.key)}`, file.etag);
+    throw readFailure(error, `the inventory data file ${s3Uri(file.bucket, file.key)}`);
   }
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
   pipeline(data.body, gunzip, () => {});
@@ -292,7 +300,7 @@ export async function readInventoryRange(
       }
     }
     if (pos < locator.end) {
-      throw new ManifestError('InvalidManifestContent', `${uri} ended before chunk ${locator.index} (at byte ${pos} of the decompressed file)`);
+      throw new ManifestError('InvalidManifestContent', `${uri} ended before chunk ${locator.index}`);
     }
     scanner.end();
   } catch (error) {
@@ -301,7 +309,7 @@ export async function readInventoryRange(
     if (typeof code === 'string' && code.startsWith('Z_')) {
       throw new ManifestError('InvalidManifestContent', `${uri} is not a valid gzip file (${code})`, { cause: error });
     }
-    throw readFailure(error, `the inventory data file ${uri}`, locator.file.etag);
+    throw readFailure(error, `the inventory data file ${uri}`);
   }
   if (tasks.length !== locator.taskCount) {
     throw new ManifestError(

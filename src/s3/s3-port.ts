@@ -247,3 +247,10 @@ export class S3PortError extends Error {
     this.storeMessage = options?.storeMessage ?? message;
   }
 }
+
+/**
+ * The code of s3batch's own refusal to call a remote store for an account that has no credentials
+ * there (s3/refusing-s3-port.ts): nothing was sent, and the message says what the operator must
+ * configure. 403, so that it is never retried.
+ */
+export const NO_STORE_CREDENTIALS = 'NoStoreCredentials';
