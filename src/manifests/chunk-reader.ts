@@ -14,8 +14,8 @@
 import type { JobManifest } from '../domain/job-spec.js';
 import type { S3Port } from '../s3/s3-port.js';
 import { recordCountMismatch } from './chunk-bytes.js';
-import { checkRecord, csvLayout, readCsvChunk, recordTask, syntaxFailure } from './csv-manifest.js';
-import { CsvScanner, CsvSyntaxError } from './csv-scanner.js';
+import { chunkScanner, csvLayout, readCsvChunk, syntaxFailure } from './csv-manifest.js';
+import { CsvSyntaxError } from './csv-scanner.js';
 import { ManifestError, s3Uri } from './errors.js';
 import { inventoryLayout, openDataFile, readInventoryChunk, readInventoryRange } from './inventory-manifest.js';
 import { manifestObject } from './location.js';
@@ -40,13 +40,7 @@ export function parseChunkRecords(manifest: JobManifest, locator: ChunkLocator, 
   const layout = locator.kind === 'csv' ? csvLayout(manifest.Spec.Fields) : inventoryLayout(locator);
   const uri = locator.kind === 'csv' ? manifestObject(manifest).uri : s3Uri(locator.file.bucket, locator.file.key);
   const tasks: ManifestTask[] = [];
-  const scanner: CsvScanner = new CsvScanner(
-    (buf) => {
-      checkRecord(scanner, buf, layout);
-      tasks.push(recordTask(scanner, buf, layout, locator.firstTask + tasks.length));
-    },
-    { baseOffset: locator.start, firstLine: locator.firstLine, skipBom: locator.start === 0 },
-  );
+  const scanner = chunkScanner(locator, layout, tasks);
   try {
     scanner.push(records);
     scanner.end();

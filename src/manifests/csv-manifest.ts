@@ -13,7 +13,7 @@ import { CsvScanner, CsvSyntaxError, FIELD_PERCENT, fieldString } from './csv-sc
 import { ManifestError, readFailure } from './errors.js';
 import { manifestObject, openManifest, pinnedRef, type ManifestObject } from './location.js';
 import { drain } from './stream.js';
-import type { CsvChunkLocator, ManifestTask, PreparedManifest, PreparedManifestPin, PrepareOptions } from './types.js';
+import type { ChunkLocator, CsvChunkLocator, ManifestTask, PreparedManifest, PreparedManifestPin, PrepareOptions } from './types.js';
 import { checkUrlEscapes, decodeUrlKey } from './url-decode.js';
 
 /** Column positions of the fields the engine uses; versionId is -1 when there is no such column. */
@@ -78,6 +78,21 @@ export function recordTask(scanner: CsvScanner, buf: Buffer, layout: RecordLayou
   return versionId === ''
     ? { index, line: scanner.line, bucket, key, rawKey, missingVersionId: true }
     : { index, line: scanner.line, bucket, key, rawKey, versionId };
+}
+
+/**
+ * A scanner that turns the records of one chunk (its bytes, from `locator.start` on) into tasks,
+ * numbered and line-counted as at preparation; the tasks land in `tasks`.
+ */
+export function chunkScanner(locator: ChunkLocator, layout: RecordLayout, tasks: ManifestTask[]): CsvScanner {
+  const scanner: CsvScanner = new CsvScanner(
+    (buf) => {
+      checkRecord(scanner, buf, layout);
+      tasks.push(recordTask(scanner, buf, layout, locator.firstTask + tasks.length));
+    },
+    { baseOffset: locator.start, firstLine: locator.firstLine, skipBom: locator.start === 0 },
+  );
+  return scanner;
 }
 
 export function syntaxFailure(error: CsvSyntaxError, uri: string): ManifestError {
@@ -161,13 +176,7 @@ export async function readCsvChunk(
     throw readFailure(error, 'the manifest', prepared.manifestEtag);
   }
   const tasks: ManifestTask[] = [];
-  const scanner: CsvScanner = new CsvScanner(
-    (buf) => {
-      checkRecord(scanner, buf, layout);
-      tasks.push(recordTask(scanner, buf, layout, locator.firstTask + tasks.length));
-    },
-    { baseOffset: locator.start, firstLine: locator.firstLine, skipBom: locator.start === 0 },
-  );
+  const scanner = chunkScanner(locator, layout, tasks);
   const bytes = await feed(result, scanner, object);
   const expected = locator.end - locator.start;
   if (bytes !== expected) {

@@ -24,7 +24,7 @@ import { parseBucketArn } from '../domain/arn.js';
 import type { JobManifest } from '../domain/job-spec.js';
 import type { GetObjectResult, ObjectRef, S3Port } from '../s3/s3-port.js';
 import { ChunkEmitter } from './chunk-bytes.js';
-import { checkRecord, recordTask, syntaxFailure, type RecordLayout } from './csv-manifest.js';
+import { checkRecord, chunkScanner, syntaxFailure, type RecordLayout } from './csv-manifest.js';
 import { CsvScanner, CsvSyntaxError } from './csv-scanner.js';
 import { clip, ManifestError, readFailure, s3Uri } from './errors.js';
 import { manifestObject, openManifest } from './location.js';
@@ -267,13 +267,7 @@ export async function readInventoryRange(
   const layout = inventoryLayout(locator);
   const uri = s3Uri(locator.file.bucket, locator.file.key);
   const tasks: ManifestTask[] = [];
-  const scanner: CsvScanner = new CsvScanner(
-    (buf) => {
-      checkRecord(scanner, buf, layout);
-      tasks.push(recordTask(scanner, buf, layout, locator.firstTask + tasks.length));
-    },
-    { baseOffset: locator.start, firstLine: locator.firstLine, skipBom: locator.start === 0 },
-  );
+  const scanner = chunkScanner(locator, layout, tasks);
   let pos = position;
   let rest: Buffer | undefined;
   try {

@@ -82,3 +82,26 @@ export function controlClient(server: { url: string }, account = ACCOUNT_A): S3C
     maxAttempts: 1,
   });
 }
+
+/** The variables that make a server store in `endpoint` (a remote store) as `account` of it. */
+export function remoteStoreEnv(endpoint: string, account = ACCOUNT_A): Record<string, string> {
+  return {
+    S3BATCH_STORAGE_ENDPOINT: endpoint,
+    S3BATCH_STORAGE_ACCESS_KEY_ID: account.accessKeyId,
+    S3BATCH_STORAGE_SECRET_ACCESS_KEY: account.secretAccessKey,
+    S3BATCH_STORAGE_REGION: REGION,
+  };
+}
+
+/**
+ * Two servers: `store` (no engine) is the remote store, and `engine` runs jobs against it as
+ * ACCOUNT_A of `store` (reached at `endpointOf(store)`, e.g. through a proxy; default its URL).
+ */
+export async function startRemotePair(
+  env: Record<string, string> = {},
+  endpointOf: (store: TestServer) => string | Promise<string> = (store) => store.url,
+): Promise<{ store: TestServer; engine: TestServer }> {
+  const store = await startTestServer();
+  const engine = await startTestServer({ ...env, ...remoteStoreEnv(await endpointOf(store)) }, undefined, { engine: true });
+  return { store, engine };
+}

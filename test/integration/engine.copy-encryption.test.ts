@@ -8,7 +8,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import type { JobDescriptor, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { createBuckets, manifestKey, reportRows, runCsvJob } from '../helpers/engine-jobs.js';
-import { ACCOUNT_A, REGION, controlClient, startTestServer } from '../helpers/server.js';
+import { controlClient, startRemotePair, startTestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
 const SOURCE_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-1111-4111-8111-111111111111';
@@ -24,17 +24,7 @@ const inProcess: Setup = async () => {
 };
 
 const remote: Setup = async () => {
-  const store = await startTestServer();
-  const engine = await startTestServer(
-    {
-      S3BATCH_STORAGE_ENDPOINT: store.url,
-      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-      S3BATCH_STORAGE_REGION: REGION,
-    },
-    undefined,
-    { engine: true },
-  );
+  const { store, engine } = await startRemotePair();
   return { s3: s3Client(store), control: controlClient(engine) };
 };
 

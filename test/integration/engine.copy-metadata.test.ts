@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 import { reportRows, runCsvJob } from '../helpers/engine-jobs.js';
 import { jobInput } from '../helpers/jobs.js';
-import { ACCOUNT_A, REGION, controlClient, startTestServer, type TestServer } from '../helpers/server.js';
+import { ACCOUNT_A, controlClient, remoteStoreEnv, startTestServer, type TestServer } from '../helpers/server.js';
 import { bodyBytes, errorOf, s3Client } from '../object-store/helpers.js';
 import { READABLE, SKIPPED, SKIPPED_MESSAGE, serverWithLegacyMetadata } from '../object-store/legacy-metadata.js';
 
@@ -122,12 +122,7 @@ async function copyJobRoundTrip(store: TestServer, engine: TestServer, size: num
   expect(Job?.Operation?.S3PutObjectCopy?.NewObjectMetadata?.UserMetadata).toEqual(VALUES);
 }
 
-const remoteEnv = (store: TestServer): Record<string, string> => ({
-  S3BATCH_STORAGE_ENDPOINT: store.url,
-  S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-  S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-  S3BATCH_STORAGE_REGION: REGION,
-});
+const remoteEnv = (store: TestServer): Record<string, string> => remoteStoreEnv(store.url);
 
 describe('S3PutObjectCopy user metadata values round-trip: CreateJob → copy job → HeadObject/GetObject', () => {
   it('embedded store, in process, CopyObject', async () => {

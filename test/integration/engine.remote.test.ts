@@ -9,7 +9,7 @@ import { GetObjectTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3'
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBuckets, createTaggingJob, putAll, reportRows, until } from '../helpers/engine-jobs.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { ACCOUNT_A, ACCOUNT_B, controlClient, REGION, startTestServer, type TestServer } from '../helpers/server.js';
+import { ACCOUNT_A, ACCOUNT_B, controlClient, startRemotePair, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
 const proxies: FaultProxy[] = [];
@@ -18,21 +18,7 @@ afterEach(async () => {
 });
 
 /** B: the store (no engine). A: the engine, storing in `endpoint` as ACCOUNT_A of B. */
-async function pair(endpointOf: (store: TestServer) => Promise<string>): Promise<{ store: TestServer; engine: TestServer }> {
-  const store = await startTestServer();
-  const endpoint = await endpointOf(store);
-  const engine = await startTestServer(
-    {
-      S3BATCH_STORAGE_ENDPOINT: endpoint,
-      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-      S3BATCH_STORAGE_REGION: REGION,
-    },
-    undefined,
-    { engine: true },
-  );
-  return { store, engine };
-}
+const pair = (endpointOf: (store: TestServer) => Promise<string>): Promise<{ store: TestServer; engine: TestServer }> => startRemotePair({}, endpointOf);
 
 async function expectEmbeddedStoreEmpty(server: TestServer): Promise<void> {
   for (const account of [ACCOUNT_A, ACCOUNT_B]) {

@@ -9,7 +9,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { JobDescriptor } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { createBuckets, createTaggingJob, putAll, reportRows, until } from '../helpers/engine-jobs.js';
-import { ACCOUNT_A, ACCOUNT_B, controlClient, REGION, startTestServer, type TestServer } from '../helpers/server.js';
+import { ACCOUNT_A, ACCOUNT_B, controlClient, startRemotePair, startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
 const REPORT = { Enabled: true, Bucket: 'arn:aws:s3:::reports', Prefix: 'out', Format: 'Report_CSV_20180820' as const, ReportScope: 'AllTasks' as const };
@@ -21,17 +21,7 @@ async function embedded(): Promise<{ engine: TestServer; s3: S3Client }> {
 }
 
 async function remote(): Promise<{ engine: TestServer; s3: S3Client }> {
-  const store = await startTestServer();
-  const engine = await startTestServer(
-    {
-      S3BATCH_STORAGE_ENDPOINT: store.url,
-      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-      S3BATCH_STORAGE_REGION: REGION,
-    },
-    undefined,
-    { engine: true },
-  );
+  const { store, engine } = await startRemotePair();
   return { engine, s3: s3Client(store) };
 }
 

@@ -9,7 +9,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import type { JobOperation, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { createBuckets, reportRows, runCsvJob } from '../helpers/engine-jobs.js';
-import { ACCOUNT_A, controlClient, REGION, startTestServer } from '../helpers/server.js';
+import { controlClient, startRemotePair, startTestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
 const MiB = 1024 * 1024;
@@ -21,18 +21,7 @@ async function embedded(): Promise<{ s3: S3Client; control: S3ControlClient }> {
 }
 
 async function remote(): Promise<{ s3: S3Client; control: S3ControlClient }> {
-  const store = await startTestServer();
-  const engine = await startTestServer(
-    {
-      ...LOW_THRESHOLD,
-      S3BATCH_STORAGE_ENDPOINT: store.url,
-      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-      S3BATCH_STORAGE_REGION: REGION,
-    },
-    undefined,
-    { engine: true },
-  );
+  const { store, engine } = await startRemotePair(LOW_THRESHOLD);
   return { s3: s3Client(store), control: controlClient(engine) };
 }
 
