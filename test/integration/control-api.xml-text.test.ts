@@ -4,8 +4,6 @@
  * wherever it arrives (XML body, character references, query parameters, bytes that are not UTF-8),
  * and whatever a data dir already holds, every response still parses in boto3 and the SDK.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateJobCommand,
@@ -21,10 +19,10 @@ import { describe, expect, it } from 'vitest';
 import { createBuckets, until } from '../helpers/engine-jobs.js';
 import { jobInput, OPERATIONS } from '../helpers/jobs.js';
 import { errorCode, rawRequest, type RawRequest } from '../helpers/raw-request.js';
+import { hasBoto3, runPython } from '../helpers/python.js';
 import { ACCOUNT_A, controlClient, startTestServer, type TestServer } from '../helpers/server.js';
 import { errorOf, s3Client } from '../object-store/helpers.js';
 
-const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
 
 /** boto3 lists every job of the account (all pages) and describes each: what it parsed, as JSON. */
 const BOTO3_READ_ALL = `
@@ -58,16 +56,7 @@ interface Boto3View {
 }
 
 async function readAllWithBoto3(server: TestServer): Promise<Record<string, Boto3View>> {
-  const { stdout } = await promisify(execFile)(
-    'python3',
-    ['-c', BOTO3_READ_ALL, server.url.replace('127.0.0.1', 'localhost'), ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey, ACCOUNT_A.accountId],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    },
-  );
+  const stdout = await runPython(BOTO3_READ_ALL, [server.url.replace('127.0.0.1', 'localhost'), ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey, ACCOUNT_A.accountId]);
   return JSON.parse(stdout) as Record<string, Boto3View>;
 }
 

@@ -7,13 +7,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { hasBoto3, runPython } from '../helpers/python.js';
 import { ACCOUNT_A, startTestServer } from '../helpers/server.js';
 
 // Asynchronous on purpose: the server under test runs in this process and must keep answering.
 const run = async (file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> =>
   (await promisify(execFile)(file, args, { encoding: 'utf8', env, timeout: 60_000 })).stdout;
 
-const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
 const AWS_CLI_V2 = '/usr/bin/aws';
 const hasAwsCliV2 = existsSync(AWS_CLI_V2) && /aws-cli\/2\./.test(spawnSync(AWS_CLI_V2, ['--version'], { encoding: 'utf8' }).stdout ?? '');
 
@@ -53,11 +53,7 @@ describe('real clients with the README recipes', () => {
   it.skipIf(!hasBoto3)('boto3 with the before-sign.s3-control hook', async () => {
     const server = await startTestServer();
     const endpoint = server.url.replace('127.0.0.1', 'localhost');
-    const out = await run(
-      'python3',
-      ['-c', BOTO3_SCRIPT, endpoint, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey, ACCOUNT_A.accountId],
-      { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    );
+    const out = await runPython(BOTO3_SCRIPT, [endpoint, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey, ACCOUNT_A.accountId]);
     const result = JSON.parse(out) as Record<string, unknown>;
     expect(result).toMatchObject({
       confirmationRequired: true,

@@ -4,10 +4,9 @@
  * LocationConstraint as S3 checks it; and paths whose bucket segment is empty (`//bucket/key`),
  * which are no ListBuckets.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { hasBoto3, runPython } from '../helpers/python.js';
 import { ACCOUNT_A, startTestServer } from '../helpers/server.js';
 import { errorOf, expectS3Error, s3Client } from './helpers.js';
 import { codeOf, signedRequest } from './raw.js';
@@ -64,7 +63,6 @@ describe('ListBuckets', () => {
     }
   });
 
-  const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
   it.skipIf(!hasBoto3)('boto3: Prefix echoed, BucketRegion, MaxBuckets and ContinuationToken', async () => {
     const { url } = await withBuckets();
     const script = `
@@ -77,11 +75,7 @@ print(json.dumps({"prefix": first.get("Prefix"), "first": [b["Name"] for b in fi
                   "region": first["Buckets"][0].get("BucketRegion"),
                   "elsewhere": s3.list_buckets(BucketRegion="eu-west-1")["Buckets"]}))
 `;
-    const { stdout } = await promisify(execFile)('python3', ['-c', script, url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey], {
-      encoding: 'utf8',
-      env: { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-      timeout: 60_000,
-    });
+    const stdout = await runPython(script, [url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey]);
     expect(JSON.parse(stdout)).toEqual({ prefix: 'beta', first: ['beta-1'], second: ['beta-2'], more: false, region: 'us-east-1', elsewhere: [] });
   });
 });

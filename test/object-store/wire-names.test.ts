@@ -6,9 +6,7 @@
  * with as many optional members present as the store can produce. boto3 reads GetObjectAttributes
  * too (its model is the same, its parser another).
  */
-import { spawnSync, execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -43,6 +41,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { parseXml, type XmlValue } from '../../src/lib/xml.js';
 import { canonicalIdOf } from '../../src/object-store/acl.js';
+import { hasBoto3, runPython } from '../helpers/python.js';
 import { ACCOUNT_A, ACCOUNT_B, startTestServer } from '../helpers/server.js';
 import { expectS3Error, s3Client, testData } from './helpers.js';
 
@@ -221,7 +220,6 @@ describe('every element of every XML answer reaches the SDK', () => {
     await expectS3Error(s3.send(new GetObjectAttributesCommand({ Bucket, Key, ObjectAttributes: ['ObjectParts'], MaxParts: -1 })), 'InvalidArgument', 400);
   });
 
-  const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
   it.skipIf(!hasBoto3)('boto3 reads ObjectParts.TotalPartsCount', async () => {
     const server = await startTestServer();
     const s3 = s3Client(server);
@@ -239,11 +237,7 @@ import json, sys, boto3
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
 print(json.dumps(s3.get_object_attributes(Bucket="${Bucket}", Key="${Key}", ObjectAttributes=["ObjectParts"])["ObjectParts"]))
 `;
-    const { stdout } = await promisify(execFile)('python3', ['-c', script, server.url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey], {
-      encoding: 'utf8',
-      env: { ...process.env, HTTP_PROXY: '', HTTPS_PROXY: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-      timeout: 60_000,
-    });
+    const stdout = await runPython(script, [server.url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey]);
     expect(JSON.parse(stdout)).toEqual({ TotalPartsCount: 2 });
   });
 });

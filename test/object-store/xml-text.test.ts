@@ -4,12 +4,11 @@
  * and strict ones avoid with `encoding-type=url`; request bodies that carry such characters, raw
  * or as references, are MalformedXML — as on S3 (lib/xml.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { errorCode } from '../helpers/raw-request.js';
+import { hasBoto3, runPython } from '../helpers/python.js';
 import { ACCOUNT_A, startTestServer } from '../helpers/server.js';
 import { bodyBytes, expectS3Error, s3Client } from './helpers.js';
 import { signedRequest } from './raw.js';
@@ -35,7 +34,7 @@ describe('keys XML 1.0 cannot carry', () => {
     expect(/[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(raw.body.toString())).toBe(false);
   });
 
-  it.skipIf(spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status !== 0)('boto3 (which asks for encoding-type=url) lists them exactly', async () => {
+  it.skipIf(!hasBoto3)('boto3 (which asks for encoding-type=url) lists them exactly', async () => {
     const server = await startTestServer();
     const s3 = s3Client(server);
     await s3.send(new CreateBucketCommand({ Bucket: 'bkt' }));
@@ -44,13 +43,8 @@ describe('keys XML 1.0 cannot carry', () => {
 import json, sys, boto3
 s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
 print(json.dumps([o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"]]))`;
-    // Asynchronous: the server under test runs in this process and must keep answering.
-    const out = await promisify(execFile)('python3', ['-c', script, server.url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    });
-    expect(new Set(JSON.parse(out.stdout) as string[])).toEqual(new Set(KEYS));
+    const out = await runPython(script, [server.url, ACCOUNT_A.accessKeyId, ACCOUNT_A.secretAccessKey]);
+    expect(new Set(JSON.parse(out) as string[])).toEqual(new Set(KEYS));
   });
 
   it('a request body holding one, raw or as a reference, is MalformedXML', async () => {
