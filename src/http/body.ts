@@ -26,19 +26,28 @@ export class BodyTimeoutError extends Error {
  * unsubscribe.
  */
 export function onBodyIdle(req: IncomingMessage, fail: (err: BodyTimeoutError) => void): () => void {
+  // When our side last let the body flow again: the socket's idle timer may have been armed while
+  // we held the body, and fire just after we let go, before the client could send a byte.
+  let resumedMs = -Infinity;
+  const onResume = (): void => {
+    resumedMs = performance.now();
+  };
   const listener = (): void => {
-    if (req.readableLength > 0 || req.isPaused()) {
-      const ms = req.socket.timeout;
-      if (ms !== undefined && ms > 0) req.socket.setTimeout(ms);
+    const ms = req.socket.timeout ?? 0;
+    if (req.readableLength > 0 || req.isPaused() || performance.now() - resumedMs < ms) {
+      if (ms > 0) req.socket.setTimeout(ms);
       return;
     }
-    req.off('timeout', listener);
+    stop();
     fail(new BodyTimeoutError());
   };
-  req.on('timeout', listener);
-  return () => {
+  const stop = (): void => {
     req.off('timeout', listener);
+    req.off('resume', onResume);
   };
+  req.on('timeout', listener);
+  req.on('resume', onResume);
+  return stop;
 }
 
 export class BodyTooLargeError extends Error {
