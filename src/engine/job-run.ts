@@ -12,7 +12,7 @@ import { jobFailure, withLiveProgress, type Job, type JobFailure, type JobProgre
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, parseChunkRecords, type ChunkReader, type ManifestTask } from '../manifests/index.js';
 import { operationFor, type OperationOptions } from '../operations/registry.js';
-import type { TaskOperation } from '../operations/types.js';
+import type { TaskContext, TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
 import type { ClaimedChunk } from '../store/job-store.js';
 import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
@@ -37,6 +37,9 @@ export interface RunLimits {
   readonly operations: OperationOptions;
 }
 
+/** The row of a task whose S3 call succeeded. */
+const SUCCEEDED: TaskResult = { status: 'succeeded', httpStatus: 200, message: SUCCESS_MESSAGE };
+
 /** §5.5: once this many tasks ran, more than half of them failing fails the job. */
 export const THRESHOLD_MIN_TASKS = 1000;
 
@@ -48,6 +51,7 @@ export class JobRun {
   private readonly lost = new Set<number>();
   private readonly limit: AdaptiveLimit;
   private readonly operation: TaskOperation;
+  private readonly taskContext: TaskContext;
   private reader: ChunkReader | undefined;
   private failure: JobFailure | undefined;
   private failing: Promise<unknown> = Promise.resolve();
@@ -65,6 +69,7 @@ export class JobRun {
   ) {
     this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
     this.operation = operationFor(job.spec.Operation, limits.operations);
+    this.taskContext = { jobId: job.id, accountId: job.accountId };
     this.done = this.run().finally(() => this.reader?.close());
   }
 
@@ -218,13 +223,13 @@ export class JobRun {
     try {
       await this.limits.fairness.maybeYield();
       if (!this.mayStart(chunk)) return undefined;
-      await withRetries(() => this.operation(task, this.ctx.s3For(this.job)), {
+      const result = await withRetries(() => this.operation(task, this.ctx.s3For(this.job), this.taskContext), {
         sleep: this.ctx.sleep,
         onFailure: (f) => f.kind === 'throttled' && this.limit.throttled(),
         stopped: () => this.mode === 'cancelling',
       });
       this.limit.succeeded();
-      return { status: 'succeeded', httpStatus: 200, message: SUCCESS_MESSAGE };
+      return result ?? SUCCEEDED;
     } catch (err) {
       const f = classifyFailure(err);
       return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.resultMessage };

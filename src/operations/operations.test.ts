@@ -3,6 +3,7 @@ import { MemoryS3 } from '../manifests/test-support.js';
 import { copy, copyTemplate } from './copy.js';
 import { putAcl } from './put-acl.js';
 import { operationFor } from './registry.js';
+import { TASK_CONTEXT } from './test-support.js';
 
 const task = (key: string, versionId?: string) => ({ index: 0, line: 1, bucket: 'src', key, rawKey: key, ...(versionId ? { versionId } : {}) });
 
@@ -48,7 +49,7 @@ describe('operations against an S3Port', () => {
     const { versionId } = s3.put('src', 'a/b', 'v1');
     await s3.putObjectTagging({ bucket: 'src', key: 'a/b' }, [{ key: 't', value: '1' }]);
     s3.put('src', 'a/b', 'v2');
-    await copy({ TargetResource: 'arn:aws:s3:::dst', TargetKeyPrefix: 'out/' })(task('a/b', versionId), s3);
+    await copy({ TargetResource: 'arn:aws:s3:::dst', TargetKeyPrefix: 'out/' })(task('a/b', versionId), s3, TASK_CONTEXT);
     expect(s3.text('dst', 'out/a/b')).toBe('v1');
     expect(s3.tags('dst', 'out/a/b')).toEqual([{ key: 't', value: '1' }]);
   });
@@ -56,9 +57,9 @@ describe('operations against an S3Port', () => {
   it('put-acl sends an AccessControlList with its owner, and the registry builds each operation', async () => {
     const s3 = new MemoryS3(['src']);
     s3.put('src', 'k', 'x');
-    await putAcl({ AccessControlPolicy: { AccessControlList: { Owner: { ID: 'me' }, Grants: [{ Grantee: { TypeIdentifier: 'uri', Identifier: 'http://g' }, Permission: 'READ' }] } } })(task('k'), s3);
+    await putAcl({ AccessControlPolicy: { AccessControlList: { Owner: { ID: 'me' }, Grants: [{ Grantee: { TypeIdentifier: 'uri', Identifier: 'http://g' }, Permission: 'READ' }] } } })(task('k'), s3, TASK_CONTEXT);
     expect(s3.aclOf.get('src/k@null')).toEqual({ owner: { id: 'me' }, grants: [{ grantee: { type: 'Group', uri: 'http://g' }, permission: 'READ' }] });
-    await operationFor({ S3DeleteObjectTagging: {} })(task('k'), s3);
+    await operationFor({ S3DeleteObjectTagging: {} })(task('k'), s3, TASK_CONTEXT);
     expect(() => operationFor({ LambdaInvoke: {} })).toThrow('LambdaInvoke');
   });
 });

@@ -15,6 +15,7 @@ import { copy } from '../../src/operations/copy.js';
 import { createHttpS3Client, type HttpS3Client } from '../../src/s3/http-s3-client.js';
 import { s3Client } from '../object-store/helpers.js';
 import { ACCOUNT_A, REGION, startTestServer } from '../helpers/server.js';
+import { TASK_CONTEXT } from '../../src/operations/test-support.js';
 
 interface Seen {
   readonly method: string;
@@ -93,15 +94,15 @@ const SMALL = { multipartThreshold: 6 * MiB, partSize: 5 * MiB };
 describe('HTTP S3Port on the wire: SSE, redirect and Requester Pays headers of S3PutObjectCopy', () => {
   it('a job asking nothing sends none of them, on CopyObject and on every request of the multipart path', async () => {
     const { port, recorder } = await setup();
-    await copy(op({ NewObjectMetadata: { ContentType: 'text/plain' } }))(task('wire', 'small'), port);
-    await copy(op({}), SMALL)(task('wire', 'big'), port);
+    await copy(op({ NewObjectMetadata: { ContentType: 'text/plain' } }))(task('wire', 'small'), port, TASK_CONTEXT);
+    await copy(op({}), SMALL)(task('wire', 'big'), port, TASK_CONTEXT);
     expect(recorder.seen.length).toBeGreaterThan(5);
     for (const s of recorder.seen) expect(watched(s), `${s.method} ${s.path}`).toEqual({});
   });
 
   it('a job asking for them sends exactly them on CopyObject', async () => {
     const { port, recorder } = await setup();
-    await copy(op({ NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY, BucketKeyEnabled: false, RedirectLocation: '/r', RequesterPays: true }))(task('wire', 'small'), port);
+    await copy(op({ NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY, BucketKeyEnabled: false, RedirectLocation: '/r', RequesterPays: true }))(task('wire', 'small'), port, TASK_CONTEXT);
     expect(recorder.seen.map((s) => [s.method, watched(s)])).toEqual([
       [
         'PUT',
@@ -115,7 +116,7 @@ describe('HTTP S3Port on the wire: SSE, redirect and Requester Pays headers of S
       ],
     ]);
     recorder.seen.length = 0;
-    await copy(op({ TargetKeyPrefix: 'aes/', NewObjectMetadata: { SSEAlgorithm: 'AES256' } }))(task('wire', 'small'), port);
+    await copy(op({ TargetKeyPrefix: 'aes/', NewObjectMetadata: { SSEAlgorithm: 'AES256' } }))(task('wire', 'small'), port, TASK_CONTEXT);
     expect(recorder.seen.map(watched)).toEqual([{ 'x-amz-server-side-encryption': 'AES256' }]);
   });
 
@@ -124,6 +125,7 @@ describe('HTTP S3Port on the wire: SSE, redirect and Requester Pays headers of S
     await copy(op({ NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY, BucketKeyEnabled: true, RedirectLocation: '/r', RequesterPays: true }), SMALL)(
       task('wire', 'big'),
       port,
+      TASK_CONTEXT,
     );
     const calls = recorder.seen.map((s) => `${s.method} ${s.path.replace(/uploadId=[^&]+/, 'uploadId=…')}`);
     // The parts are copied concurrently: their order is free.
@@ -162,7 +164,7 @@ describe('HTTP S3Port on the wire: SSE, redirect and Requester Pays headers of S
         return port.uploadPartCopy(request);
       },
     };
-    await expect(copy(op({ RequesterPays: true }), { ...SMALL, partConcurrency: 1 })(task('wire', 'big'), racing)).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    await expect(copy(op({ RequesterPays: true }), { ...SMALL, partConcurrency: 1 })(task('wire', 'big'), racing, TASK_CONTEXT)).rejects.toMatchObject({ code: 'PreconditionFailed' });
     const last = recorder.seen.at(-1);
     expect([last?.method, last && watched(last)]).toEqual(['DELETE', { 'x-amz-request-payer': 'requester' }]);
     expect(recorder.seen.every((s) => watched(s)['x-amz-request-payer'] === 'requester')).toBe(true);

@@ -23,6 +23,7 @@ import { copy } from '../../src/operations/copy.js';
 import { S3PortError, type PortGrantee, type S3Port } from '../../src/s3/s3-port.js';
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 import { errorOf } from '../object-store/helpers.js';
+import { TASK_CONTEXT } from '../../src/operations/test-support.js';
 
 export interface PortFixture {
   readonly port: S3Port;
@@ -163,7 +164,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
           TargetKeyPrefix: 'out/',
           AccessControlGrants: [{ Grantee: { TypeIdentifier: typeIdentifier, Identifier: id }, Permission: 'READ' }],
         };
-        expect(await portError(copy(operation, SMALL)(copyTask(bucket, 'big'), f.port)), grantee.type).toEqual({ code, status: 400 });
+        expect(await portError(copy(operation, SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT)), grantee.type).toEqual({ code, status: 400 });
       }
       expect((await f.sdk.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'k' }))).Grants).toEqual(before);
       for (const Key of ['copy', 'out/big']) {
@@ -295,7 +296,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       it('S3PutObjectCopy asking nothing sends nothing: a copy onto itself stays illegal (an SSE or redirect header would make it legal); SSEAlgorithm alone re-encrypts in place and keeps the metadata', async () => {
         const { f, bucket } = await bucketWith([]);
         await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'data', ContentType: 'text/x-k', Metadata: { m: '1' }, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_1 }));
-        const inPlace = (more: S3CopyObjectOperation = {}) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'k'), f.port);
+        const inPlace = (more: S3CopyObjectOperation = {}) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'k'), f.port, TASK_CONTEXT);
         const illegal = { code: 'InvalidRequest', status: 400 };
         expect(await portError(inPlace())).toEqual(illegal);
         expect(await portError(inPlace({ RequesterPays: true }))).toEqual(illegal);
@@ -311,7 +312,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       it('S3PutObjectCopy maps SSEAlgorithm KMS / SSEAwsKmsKeyId / BucketKeyEnabled / RedirectLocation / RequesterPays; a key id alone means SSE-KMS', async () => {
         const { f, bucket } = await bucketWith([]);
         await kmsSource(f, bucket);
-        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'src'), f.port);
+        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more })(copyTask(bucket, 'src'), f.port, TASK_CONTEXT);
         await job({ TargetKeyPrefix: 'all/', NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY_2, BucketKeyEnabled: true, RedirectLocation: '/r', RequesterPays: true });
         expect(await sseOf(f, bucket, 'all/src')).toEqual({ algorithm: 'aws:kms', keyId: KEY_2, bucketKey: true });
         const all = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'all/src' }));
@@ -332,7 +333,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         const { f, bucket } = await bucketWith([]);
         const body = bigBody(13 * MiB + 7, 9);
         await kmsSource(f, bucket, 'big', body);
-        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more }, SMALL)(copyTask(bucket, 'big'), f.port);
+        const job = (more: S3CopyObjectOperation) => copy({ TargetResource: `arn:aws:s3:::${bucket}`, ...more }, SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT);
         await job({ TargetKeyPrefix: 'kms/', NewObjectMetadata: { SSEAlgorithm: 'KMS' }, SSEAwsKmsKeyId: KEY_2, BucketKeyEnabled: true, RedirectLocation: '/r', RequesterPays: true });
         const kms = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'kms/big' }));
         expect(kms.ETag).toMatch(/-3"$/);
@@ -375,7 +376,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
           new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { origin: 'camera 1' }, Tagging: 'k=v%201' }),
         );
         await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: 'a newer, small version' }));
-        await copy(op(bucket), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port);
+        await copy(op(bucket), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port, TASK_CONTEXT);
 
         const copied = await bodyOf(f, bucket, 'out/big');
         expect(copied.length).toBe(BIG);
@@ -397,7 +398,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
           NewObjectTagging: [{ Key: 'new', Value: 'tag' }],
           StorageClass: 'STANDARD_IA',
         });
-        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port);
+        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT);
         const head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/big' }));
         expect(head.ETag).toMatch(/-3"$/);
         expect(head.ContentType).toBe('application/x-test');
@@ -407,7 +408,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         expect(await tagsOf(f, bucket, 'out/big')).toEqual([{ Key: 'new', Value: 'tag' }]);
         expect(md5(await bodyOf(f, bucket, 'out/big'))).toBe(md5(body));
 
-        await copy(op(bucket, { NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'small'), f.port);
+        await copy(op(bucket, { NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'small'), f.port, TASK_CONTEXT);
         const small = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/small' }));
         expect(small.ETag).toMatch(/^"[0-9a-f]{32}"$/);
         expect(await tagsOf(f, bucket, 'out/small')).toEqual([]);
@@ -418,14 +419,14 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: bigBody(BIG, 4) }));
         const text = 'café ☕ 東京 =?';
         const replace = op(bucket, { NewObjectMetadata: { ContentDisposition: `attachment; filename="${text}"`, UserMetadata: { note: text } } });
-        await copy(replace, SMALL)(copyTask(bucket, 'small'), f.port);
+        await copy(replace, SMALL)(copyTask(bucket, 'small'), f.port, TASK_CONTEXT);
         const small = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/small' }));
         expect(decodeHeaderValue(small.Metadata?.note ?? '')).toBe(text);
         expect(small.Metadata?.note).toMatch(/^=\?UTF-8\?B\?/);
         expect(decodeHeaderValue(small.ContentDisposition ?? '')).toBe(`attachment; filename="${text}"`);
         // a multipart copy reads the metadata back (HeadObject) and writes it again: still the same text
-        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port);
-        await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, 'out/big'), f.port);
+        await copy(replace, SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT);
+        await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, 'out/big'), f.port, TASK_CONTEXT);
         const again = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'again/out/big' }));
         expect(again.ETag).toMatch(/-3"$/);
         expect(decodeHeaderValue(again.Metadata?.note ?? '')).toBe(text);
@@ -438,7 +439,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         for (const UserMetadata of refused) {
           const replace = op(bucket, { NewObjectMetadata: { UserMetadata } });
           for (const key of ['small', 'big']) {
-            expect(await portError(copy(replace, SMALL)(copyTask(bucket, key), f.port)), `${key} ${JSON.stringify(UserMetadata)}`).toEqual({ code: 'InvalidArgument', status: 400 });
+            expect(await portError(copy(replace, SMALL)(copyTask(bucket, key), f.port, TASK_CONTEXT)), `${key} ${JSON.stringify(UserMetadata)}`).toEqual({ code: 'InvalidArgument', status: 400 });
             expect((await errorOf(f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: `out/${key}` })))).status).toBe(404);
           }
         }
@@ -452,8 +453,8 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         const values = { tab: 'a\tb', crlf: 'a\r\nb', cr: 'a\rb', lead: ' x', trail: 'x\t' };
         const replace = op(bucket, { NewObjectMetadata: { UserMetadata: values } });
         for (const key of ['small', 'big']) {
-          await copy(replace, SMALL)(copyTask(bucket, key), f.port);
-          await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, `out/${key}`), f.port);
+          await copy(replace, SMALL)(copyTask(bucket, key), f.port, TASK_CONTEXT);
+          await copy(op(bucket, { TargetKeyPrefix: 'again/' }), SMALL)(copyTask(bucket, `out/${key}`), f.port, TASK_CONTEXT);
           for (const copied of [`out/${key}`, `again/out/${key}`]) {
             const metadata = (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: copied }))).Metadata ?? {};
             expect(metadata.tab, copied).toBe('a\tb');
@@ -479,17 +480,17 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
           },
         });
         const defaults = { partSize: 5 * MiB };
-        await copy(op(bucket), defaults)(copyTask(bucket, 'small'), counting);
+        await copy(op(bucket), defaults)(copyTask(bucket, 'small'), counting, TASK_CONTEXT);
         expect(calls).toEqual(['copyObject']);
         calls.length = 0;
-        await copy(op(bucket), defaults)(copyTask(bucket, 'big'), counting);
+        await copy(op(bucket), defaults)(copyTask(bucket, 'big'), counting, TASK_CONTEXT);
         expect(calls.slice(0, 3)).toEqual(['copyObject', 'headObject', 'getObjectTagging']);
         expect(calls.filter((c) => c === 'uploadPartCopy')).toHaveLength(3);
         expect(md5(await bodyOf(f, bucket, 'out/big'))).toBe(md5(body));
         expect((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'out/big' }))).Metadata).toEqual({ origin: 'camera 2' });
         // a copy refused for another reason is not retried as a multipart copy
         calls.length = 0;
-        expect(await portError(copy(op(bucket), defaults)(copyTask(bucket, 'missing'), counting))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(await portError(copy(op(bucket), defaults)(copyTask(bucket, 'missing'), counting, TASK_CONTEXT))).toEqual({ code: 'NoSuchKey', status: 404 });
         expect(calls).toEqual(['copyObject']);
       });
 
@@ -507,7 +508,7 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
             return f.port.uploadPartCopy(request);
           },
         };
-        const err = await portError(copy(op(bucket), { ...SMALL, partConcurrency: 1 })(copyTask(bucket, 'big'), racing));
+        const err = await portError(copy(op(bucket), { ...SMALL, partConcurrency: 1 })(copyTask(bucket, 'big'), racing, TASK_CONTEXT));
         expect(err).toEqual({ code: 'PreconditionFailed', status: 412 });
         expect(overwritten).toBe(true);
         expect(await uploadsIn(f, bucket)).toEqual([]);
@@ -516,9 +517,9 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
 
       it('a missing source or version fails with NoSuchKey / NoSuchVersion, and starts no upload', async () => {
         const { f, bucket } = await bucketWith(['present'], true);
-        expect(await portError(copy(op(bucket), SMALL)(copyTask(bucket, 'missing'), f.port))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(await portError(copy(op(bucket), SMALL)(copyTask(bucket, 'missing'), f.port, TASK_CONTEXT))).toEqual({ code: 'NoSuchKey', status: 404 });
         const badVersion = copyTask(bucket, 'present', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-        expect(await portError(copy(op(bucket), SMALL)(badVersion, f.port))).toEqual({ code: 'NoSuchVersion', status: 404 });
+        expect(await portError(copy(op(bucket), SMALL)(badVersion, f.port, TASK_CONTEXT))).toEqual({ code: 'NoSuchVersion', status: 404 });
         expect(await uploadsIn(f, bucket)).toEqual([]);
       });
 
@@ -532,14 +533,14 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
           if (!(err instanceof S3PortError)) throw new Error(`expected an S3PortError, got ${String(err)}`);
           return { code: err.code, status: err.status, message: err.storeMessage };
         };
-        const below = await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'small'), f.port));
+        const below = await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'small'), f.port, TASK_CONTEXT));
         expect(below).toMatchObject({ code: 'InvalidRequest', status: 400, message: expect.stringMatching(/^This copy request is illegal/) });
-        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
-        expect(await failure(copy(inPlace(), { partSize: 5 * MiB })(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT))).toEqual(below);
+        expect(await failure(copy(inPlace(), { partSize: 5 * MiB })(copyTask(bucket, 'big'), f.port, TASK_CONTEXT))).toEqual(below);
         // The latest version named explicitly is the object itself too.
-        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big', before.VersionId), f.port))).toEqual(below);
+        expect(await failure(copy(inPlace(), SMALL)(copyTask(bucket, 'big', before.VersionId), f.port, TASK_CONTEXT))).toEqual(below);
         // Requester Pays and tags change nothing S3 counts.
-        expect(await failure(copy(inPlace({ RequesterPays: true, NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'big'), f.port))).toEqual(below);
+        expect(await failure(copy(inPlace({ RequesterPays: true, NewObjectTagging: [] }), SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT))).toEqual(below);
         const after = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
         expect([after.ETag, after.VersionId]).toEqual([before.ETag, before.VersionId]);
         expect(await uploadsIn(f, bucket)).toEqual([]);
@@ -550,15 +551,15 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         const body = bigBody(BIG, 7);
         const v1 = await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'big', Body: body, ContentType: 'video/mp4', Metadata: { m: '1' }, Tagging: 't=1' }));
         const inPlace = (more: S3CopyObjectOperation = {}): S3CopyObjectOperation => ({ TargetResource: `arn:aws:s3:::${bucket}`, ...more });
-        await copy(inPlace({ StorageClass: 'STANDARD_IA' }), SMALL)(copyTask(bucket, 'big'), f.port);
+        await copy(inPlace({ StorageClass: 'STANDARD_IA' }), SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT);
         let head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
         expect([head.StorageClass, head.ContentType, head.Metadata, head.ETag]).toEqual(['STANDARD_IA', 'video/mp4', { m: '1' }, expect.stringMatching(/-3"$/)]);
         expect(await tagsOf(f, bucket, 'big')).toEqual([{ Key: 't', Value: '1' }]);
-        await copy(inPlace({ MetadataDirective: 'REPLACE', NewObjectMetadata: { UserMetadata: { m: '2' } } }), SMALL)(copyTask(bucket, 'big'), f.port);
+        await copy(inPlace({ MetadataDirective: 'REPLACE', NewObjectMetadata: { UserMetadata: { m: '2' } } }), SMALL)(copyTask(bucket, 'big'), f.port, TASK_CONTEXT);
         head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
         expect(head.Metadata).toEqual({ m: '2' });
         // v1 is no longer the latest: copying it onto its key restores it, as S3 allows.
-        await copy(inPlace(), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port);
+        await copy(inPlace(), SMALL)(copyTask(bucket, 'big', v1.VersionId), f.port, TASK_CONTEXT);
         head = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'big' }));
         expect([head.Metadata, head.StorageClass]).toEqual([{ m: '1' }, undefined]);
         expect(head.VersionId).not.toBe(v1.VersionId);
