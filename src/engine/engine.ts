@@ -13,7 +13,8 @@ import type { JobStore } from '../store/job-store.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
-import { EventLoopYield, FairPool } from './limiter.js';
+import { FairPool } from '../lib/fair-pool.js';
+import { EventLoopYield } from './limiter.js';
 import { prepareJob } from './preparer.js';
 import { planRuns } from './schedule-plan.js';
 

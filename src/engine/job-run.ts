@@ -17,7 +17,8 @@ import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/in
 import type { ClaimedChunk } from '../store/job-store.js';
 import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
-import { AdaptiveLimit, Semaphore, type EventLoopYield, type FairPool } from './limiter.js';
+import type { FairPool } from '../lib/fair-pool.js';
+import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
 import { classifyFailure, withRetries } from './retry.js';
 
 export interface RunLimits {

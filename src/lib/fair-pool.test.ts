@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FairPool } from './limiter.js';
+import { FairPool } from './fair-pool.js';
 
 /** Tasks that hold a slot of `pool` until finished; `granted` lists them in the order they got it. */
 function bench(pool: FairPool) {
