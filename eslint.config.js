@@ -53,6 +53,12 @@ export default tseslint.config(
       },
     ]),
   ),
+  boundary('functions', [
+    {
+      group: ['../engine/*', '../store/*', '../control-api/*', '../object-store/*', '../app/*', '../cli/*', '../http/*'],
+      message: 'functions/ implements the LambdaFunctions port of operations/; it knows no engine, store or HTTP layer.',
+    },
+  ]),
   boundary('object-store', [
     {
       // (It shares the job store's generic SQLite migration runner, store/sqlite/migrations.ts.)
@@ -73,5 +79,27 @@ export default tseslint.config(
   {
     files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // The Lambda runtimes' own files, loaded by worker threads (plain JavaScript: see runtime/node-worker.cjs).
+    files: ['runtime/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', console: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['runtime/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
+    // Lambda functions (examples and test fixtures): plain Node.js, as a user writes them.
+    files: ['{examples,test/fixtures}/functions/**/*.{js,mjs,cjs}'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
+    files: ['{examples,test/fixtures}/functions/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

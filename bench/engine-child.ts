@@ -113,7 +113,7 @@ function engineFor(mode: 'http' | 'local'): WiredEngine {
     mode === 'http'
       ? { endpoint: server.url, accessKeyId: KEY_ID, secretAccessKey: SECRET, region: REGION, accounts: new Map() }
       : { endpoint: undefined, accessKeyId: undefined, secretAccessKey: undefined, region: undefined, accounts: new Map() };
-  return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger, nodeId: `bench-${mode}` });
+  return wireEngine({ config: { ...config, storage }, store: server.store, events: server.events, objects: server.objects, logger, nodeId: `bench-${mode}`, selfUrl: () => server.url });
 }
 
 const controlFor = (keyId = KEY_ID, secret = SECRET): S3ControlClient =>

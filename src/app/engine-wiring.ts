@@ -16,16 +16,41 @@ import { createLocalS3Port } from '../s3/local-s3-port.js';
 import { createRefusingS3Port } from '../s3/refusing-s3-port.js';
 import { NO_STORE_CREDENTIALS, S3PortError, type S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
+import { createLambdaFunctions, type FunctionStore } from '../functions/index.js';
 
 export interface WiredEngine extends Engine {
-  /** Stops the engine and closes the remote clients, if any. */
+  /** Stops the engine (stopping function invocations still running after SHUTDOWN_GRACE_MS), the functions and the remote clients. */
   close(): Promise<void>;
 }
 
-export function wireEngine(deps: { config: Config; store: JobStore; events: JobEvents; objects: ObjectStore; logger: Logger; nodeId: string; now?: () => number }): WiredEngine {
+/**
+ * How long a shutdown lets function invocations in flight finish (a function's own timeout may
+ * be 15 minutes); then they are stopped, and their tasks run again after the restart.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface EngineDeps {
+  readonly config: Config;
+  readonly store: JobStore;
+  readonly events: JobEvents;
+  readonly objects: ObjectStore;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  /** This server's own URL, once it listens: the embedded store's address for local functions. */
+  readonly selfUrl: () => string;
+  readonly now?: () => number;
+}
+
+export function wireEngine(deps: EngineDeps): WiredEngine {
   const { config } = deps;
   logStorageWarnings(config, deps.logger);
   const ports = createStorePorts(config, deps.objects);
+  const functions = createLambdaFunctions({
+    config: config.functions,
+    region: config.region,
+    storeFor: (accountId) => functionStoreFor(config, accountId, deps.selfUrl),
+    logger: deps.logger.child({ component: 'function' }),
+  });
   const engine = createEngine({
     store: deps.store,
     events: deps.events,
@@ -41,6 +66,7 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
     },
     operations: {
       copy: { multipartThreshold: config.engine.copyMultipartThresholdBytes, partSize: config.engine.copyPartSizeBytes },
+      lambda: functions,
     },
     ...(deps.now ? { now: deps.now } : {}),
   });
@@ -49,10 +75,27 @@ export function wireEngine(deps: { config: Config; store: JobStore; events: JobE
     stop: () => engine.stop(),
     liveProgress: (jobId) => engine.liveProgress(jobId),
     async close() {
+      const grace = setTimeout(() => functions.abort(), SHUTDOWN_GRACE_MS);
       await engine.stop();
+      clearTimeout(grace);
+      functions.close();
       ports.close();
     },
   };
+}
+
+/**
+ * Where an account's functions reach its objects, as whom: the store its jobs run on, with the
+ * account's credentials there — on the embedded store this server (at an IP address: both SDKs
+ * then address buckets path-style) with the account's own key pair.
+ */
+export function functionStoreFor(config: Pick<Config, 'storage' | 'region' | 'accounts'>, accountId: string, selfUrl: () => string): FunctionStore | { refusal: string } {
+  const storage = storageFor(config, accountId);
+  if (storage.kind === 'remote') return storage.connection;
+  if (storage.kind === 'unconfigured') return { refusal: noCredentialsMessage(accountId) };
+  const account = config.accounts.find((a) => a.accountId === accountId);
+  if (!account) return { refusal: `Account ${accountId} is not an account of this server (S3BATCH_CREDENTIALS)` };
+  return { endpoint: selfUrl(), region: config.region, accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };
 }
 
 export interface StorePorts {

@@ -81,7 +81,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   // Created here (started only once listening) so that the job service can add the engine's
   // in-flight task counts to what DescribeJob/ListJobs show.
-  const engine = wireEngine({ config, store, events, objects, logger, nodeId: dataDir.nodeId, ...(options.now ? { now: options.now } : {}) });
+  let selfUrl = '';
+  const engine = wireEngine({ config, store, events, objects, logger, nodeId: dataDir.nodeId, selfUrl: () => selfUrl, ...(options.now ? { now: options.now } : {}) });
   const jobs = createJobService({ store, events, region: config.region, now: options.now, liveProgress: (jobId) => engine.liveProgress(jobId) });
 
   const server = createHttpServer({
@@ -116,6 +117,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  selfUrl = `http://${ipOf(config.host)}:${port}`;
   logger.info({ url, dataDir: config.dataDir, region: config.region }, 's3batch is listening');
 
   let closing: Promise<void> | undefined;
@@ -141,4 +143,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return closing;
     },
   };
+}
+
+/** An address of this server to connect to (a wildcard listen address is reached on loopback). */
+function ipOf(host: string): string {
+  if (host === '0.0.0.0' || host === 'localhost' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

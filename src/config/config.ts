@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { parseFunctionsSection, type FunctionEntry } from './functions.js';
 
 export interface Account {
   readonly accountId: string;
@@ -24,6 +25,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly databaseUrl: string | undefined;
   readonly storage: StorageConfig;
+  readonly functions: FunctionsConfig;
   /** Largest request body the jobs API reads (CreateJob, PutJobTagging). */
   readonly maxControlBodyBytes: number;
   /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
@@ -72,6 +74,16 @@ export interface StoreConnection {
   readonly region: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+}
+
+/** Where LambdaInvoke jobs find their functions (src/functions/). */
+export interface FunctionsConfig {
+  /** S3BATCH_FUNCTIONS_DIR, absolute: functions found by name, with no configuration. */
+  readonly dir: string;
+  /** S3BATCH_PYTHON: the interpreter of Python functions. */
+  readonly python: string;
+  /** The config file's `functions` section, by the key it was given under (a name or a function ARN). */
+  readonly entries: ReadonlyMap<string, FunctionEntry>;
 }
 
 /**
@@ -145,10 +157,12 @@ const FILE_KEYS = {
   leaseMs: 'S3BATCH_LEASE_MS',
   copyMultipartThresholdBytes: 'S3BATCH_COPY_MULTIPART_THRESHOLD_BYTES',
   copyPartSizeBytes: 'S3BATCH_COPY_PART_SIZE_BYTES',
+  functionsDir: 'S3BATCH_FUNCTIONS_DIR',
+  python: 'S3BATCH_PYTHON',
 } as const;
 
 /** Keys of the config file that hold a section (an object), not one variable's value. */
-const FILE_SECTIONS = ['storage'] as const;
+const FILE_SECTIONS = ['storage', 'functions'] as const;
 
 /** The connection shape's keys (the file's `storage` section and each of its `accounts`). */
 const CONNECTION_KEYS = ['endpoint', 'region', 'accessKeyId', 'secretAccessKey'] as const;
@@ -201,6 +215,10 @@ export function loadConfig(env: Env = process.env): Config {
   const concurrency = parseInteger(get('concurrency') ?? '64', 'S3BATCH_CONCURRENCY', 1, 10_000);
   if (!REGION_NAME.test(region)) throw new ConfigError(`S3BATCH_REGION is not a region name: "${region}"`);
   const storage = storageConfig(env, file, section, accounts);
+  const functionProblems: string[] = [];
+  const configFile = env.S3BATCH_CONFIG;
+  const entries = parseFunctionsSection(file.functions, configFile ? path.dirname(path.resolve(configFile)) : process.cwd(), functionProblems);
+  if (functionProblems.length > 0) throw new ConfigError(`The config file ${configFile ?? ''}: ${functionProblems.join('; ')}`);
 
   return Object.freeze({
     host,
@@ -211,6 +229,11 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as LogLevel,
     databaseUrl: get('databaseUrl'),
     storage,
+    functions: Object.freeze({
+      dir: path.resolve(get('functionsDir') ?? './functions'),
+      python: get('python') ?? 'python3',
+      entries,
+    }),
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
     restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
     // No 0 ("never") for the timeouts: a server without them is held open by any client that

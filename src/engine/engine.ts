@@ -133,7 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
     // Accounts take turns in every scan (JobStore.findJobs): another account's job is among the
     // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
-      track(job, () => prepareJob(ctx, job, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}));
+      track(job, () => prepareJob(ctx, job, { ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}), operations: limits.operations }));
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
       if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));

@@ -12,7 +12,7 @@ import { jobFailure, withLiveProgress, type Job, type JobFailure, type JobProgre
 import type { JobStatus } from '../domain/job-status.js';
 import { createChunkReader, MISSING_VERSION_ID_FAILURE, parseChunkRecords, type ChunkReader, type ManifestTask } from '../manifests/index.js';
 import { operationFor, type OperationOptions } from '../operations/registry.js';
-import type { TaskContext, TaskOperation } from '../operations/types.js';
+import { TaskAbandoned, type TaskContext, type TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
 import type { ClaimedChunk } from '../store/job-store.js';
 import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
@@ -70,7 +70,7 @@ export class JobRun {
   ) {
     this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
     this.operation = operationFor(job.spec.Operation, limits.operations);
-    this.taskContext = { jobId: job.id, accountId: job.accountId };
+    this.taskContext = { jobId: job.id, accountId: job.accountId, sleep: ctx.sleep };
     this.done = this.run().finally(() => this.reader?.close());
   }
 
@@ -232,6 +232,8 @@ export class JobRun {
       this.limit.succeeded();
       return result ?? SUCCEEDED;
     } catch (err) {
+      // Stopped by a shutdown before it finished: not run, as far as the job is concerned.
+      if (err instanceof TaskAbandoned) return undefined;
       const f = classifyFailure(err);
       return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.resultMessage };
     } finally {

@@ -11,7 +11,7 @@ import { jobFailure, type Job } from '../domain/job.js';
 import { operationName, type OperationName } from '../domain/job-spec.js';
 import { ManifestError, prepareManifest, type ChunkWithRecords, type PreparedManifest } from '../manifests/index.js';
 import type { NewChunk } from '../store/job-store.js';
-import { isImplementedOperation } from '../operations/registry.js';
+import { isImplementedOperation, refusalOf, type OperationOptions } from '../operations/registry.js';
 import { moveJob, RECORDS_ENCODING, type EngineContext, type StoredLocator } from './engine-context.js';
 import { backoffMs } from './retry.js';
 
@@ -22,6 +22,8 @@ export const WAITING_FOR_CONFIRMATION = 'Waiting for confirmation';
 
 export interface PrepareOptions {
   readonly chunkSize?: number;
+  /** The operations' dependencies (a LambdaInvoke job's function is checked before the manifest is read). */
+  readonly operations?: OperationOptions;
 }
 
 /** Prepares the job (New or Preparing); returns the job as it left preparation (undefined: moved by someone else). */
@@ -30,7 +32,7 @@ export async function prepareJob(ctx: EngineContext, job: Job, options: PrepareO
   if (job.status === 'New') current = await moveJob(ctx, job, ['New'], 'Preparing');
   if (!current || current.status !== 'Preparing') return current;
 
-  const refusal = refuse(current);
+  const refusal = refuse(current) ?? (await refusalOf(current.spec.Operation, current.accountId, options.operations));
   if (refusal) return fail(ctx, current, refusal.code, refusal.reason);
   try {
     await readManifest(ctx, current, options.chunkSize ?? CHUNK_SIZE);

@@ -2,6 +2,7 @@
 import { operationName, type JobOperation, type OperationName } from '../domain/job-spec.js';
 import { copy, type CopyOptions } from './copy.js';
 import { deleteTagging } from './delete-tagging.js';
+import { lambdaInvoke, type LambdaFunctions, type LambdaRefusal } from './lambda-invoke.js';
 import { putAcl } from './put-acl.js';
 import { putTagging } from './put-tagging.js';
 import type { TaskOperation } from './types.js';
@@ -9,6 +10,8 @@ import type { TaskOperation } from './types.js';
 /** Tuning of the operations (tests use small multipart thresholds). */
 export interface OperationOptions {
   readonly copy?: CopyOptions;
+  /** The functions LambdaInvoke jobs call; without them a LambdaInvoke job is refused in preparation. */
+  readonly lambda?: LambdaFunctions;
 }
 
 const FACTORIES: Partial<Record<OperationName, (op: JobOperation, options: OperationOptions) => TaskOperation>> = {
@@ -16,6 +19,7 @@ const FACTORIES: Partial<Record<OperationName, (op: JobOperation, options: Opera
   S3DeleteObjectTagging: () => deleteTagging(),
   S3PutObjectAcl: (op) => putAcl(op.S3PutObjectAcl ?? {}),
   S3PutObjectCopy: (op, options) => copy(op.S3PutObjectCopy ?? {}, options.copy),
+  LambdaInvoke: (op, options) => lambdaInvoke(op.LambdaInvoke ?? {}, options.lambda),
 };
 
 export const IMPLEMENTED_OPERATIONS: readonly OperationName[] = Object.keys(FACTORIES) as OperationName[];
@@ -30,4 +34,17 @@ export function operationFor(op: JobOperation, options: OperationOptions = {}): 
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`The operation ${name} is not implemented`);
   return factory(op, options);
+}
+
+/**
+ * What preparation asks before a job runs: whether its operation can run at all for this job (a
+ * LambdaInvoke job's function must resolve and load). The reason when not: the job fails in
+ * preparation instead of failing every task the same way.
+ */
+export async function refusalOf(op: JobOperation, accountId: string, options: OperationOptions = {}): Promise<LambdaRefusal | undefined> {
+  if (op.LambdaInvoke !== undefined) {
+    if (!options.lambda) return { code: 'UnsupportedOperation', reason: 'This s3batch runs no Lambda functions' };
+    return options.lambda.check(op.LambdaInvoke.FunctionArn ?? '', accountId);
+  }
+  return undefined;
 }

@@ -13,6 +13,19 @@ import type { ObjectRef, S3Port } from '../s3/s3-port.js';
 export interface TaskContext {
   readonly jobId: string;
   readonly accountId: string;
+  /** Waits between the attempts an operation makes itself (the engine's clock; tests make it instant). */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * Thrown by an operation whose task was stopped before it finished (the server is shutting
+ * down): the task did not run, as far as the job is concerned, and runs again after the restart.
+ */
+export class TaskAbandoned extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TaskAbandoned';
+  }
 }
 
 export type TaskOperation = (task: ManifestTask, s3: S3Port, context: TaskContext) => Promise<TaskResult | void>;
