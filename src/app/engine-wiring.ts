@@ -19,15 +19,13 @@ import type { JobStore } from '../store/job-store.js';
 import { createLambdaFunctions, type FunctionStore } from '../functions/index.js';
 
 export interface WiredEngine extends Engine {
-  /** Stops the engine (stopping function invocations still running after SHUTDOWN_GRACE_MS), the functions and the remote clients. */
+  /**
+   * Stops the engine, the functions and the remote clients. Function invocations in flight may
+   * finish for S3BATCH_SHUTDOWN_GRACE_MS (a function's own timeout may be 15 minutes); then they
+   * are stopped, and their tasks run again after the restart.
+   */
   close(): Promise<void>;
 }
-
-/**
- * How long a shutdown lets function invocations in flight finish (a function's own timeout may
- * be 15 minutes); then they are stopped, and their tasks run again after the restart.
- */
-export const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface EngineDeps {
   readonly config: Config;
@@ -75,7 +73,7 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
     stop: () => engine.stop(),
     liveProgress: (jobId) => engine.liveProgress(jobId),
     async close() {
-      const grace = setTimeout(() => functions.abort(), SHUTDOWN_GRACE_MS);
+      const grace = setTimeout(() => functions.abort(), config.engine.shutdownGraceMs);
       await engine.stop();
       clearTimeout(grace);
       functions.close();

@@ -42,6 +42,68 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ S3BATCH_CONFIG: file })).toThrow(ConfigError);
   });
 
+  it('reads the functions section: local modules (a relative file from the config file\'s folder) and HTTP endpoints, with defaults', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 's3batch-config-'));
+    writeFileSync(path.join(dir, 'resize.py'), 'def lambda_handler(e, c): pass\n');
+    const file = path.join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        functions: {
+          resize: { file: 'resize.py', timeoutSeconds: 120, concurrency: 4, environment: { SIZE: 'small' } },
+          'arn:aws:lambda:us-east-1:111122223333:function:remote:prod': { url: 'https://fn.example/invoke', headers: { 'x-token': 't' } },
+        },
+        functionsDir: '/srv/functions',
+      }),
+    );
+    const config = loadConfig({ S3BATCH_CONFIG: file });
+    expect(config.functions.dir).toBe('/srv/functions');
+    expect(config.functions.python).toBe('python3');
+    expect(config.functions.entries.get('resize')).toEqual({ kind: 'module', file: path.join(dir, 'resize.py'), handler: undefined, timeoutSeconds: 120, concurrency: 4, environment: { SIZE: 'small' } });
+    expect(config.functions.entries.get('arn:aws:lambda:us-east-1:111122223333:function:remote:prod')).toEqual({ kind: 'url', url: 'https://fn.example/invoke', headers: { 'x-token': 't' }, timeoutSeconds: 60, concurrency: 8 });
+    expect(loadConfig({ S3BATCH_FUNCTIONS_DIR: 'fns', S3BATCH_PYTHON: '/usr/bin/python3.11' }).functions).toMatchObject({ dir: path.resolve('fns'), python: '/usr/bin/python3.11' });
+    expect(loadConfig({}).functions).toMatchObject({ dir: path.resolve('./functions'), python: 'python3' });
+  });
+
+  it('reports every problem of the functions section at once, by its path', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 's3batch-config-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        functions: {
+          missing: { file: 'nope.py' },
+          typo: { file: 'x.mjs', handlr: 'h' },
+          'bad name!': { url: 'http://x' },
+          slow: { url: 'ftp://x', timeoutSeconds: 901, concurrency: 0 },
+          env: { file: 'a.txt', environment: { AWS_ACCESS_KEY_ID: 'x', '1BAD': 'y', OK: 3 } },
+        },
+      }),
+    );
+    const message = (() => {
+      try {
+        loadConfig({ S3BATCH_CONFIG: file });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    for (const part of [
+      `functions.missing.file ${path.join(dir, 'nope.py')} does not exist`,
+      'functions.typo.handlr is not a known key',
+      'functions.bad name!: the key must be a function name',
+      'functions.slow.url must be an http:// or https:// URL',
+      'functions.slow.timeoutSeconds must be an integer from 1 to 900',
+      'functions.slow.concurrency must be an integer from 1 to 256',
+      'functions.env.file must be a .mjs, .js, .cjs or .py file',
+      'functions.env.environment.AWS_ACCESS_KEY_ID is set by s3batch',
+      'functions.env.environment.1BAD is not an environment variable name',
+      'functions.env.environment.OK must be a string',
+    ]) {
+      expect(message).toContain(part);
+    }
+  });
+
   it('has timeouts like S3 and a connection cap, settable by variable and file key, never switched off', () => {
     expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 20_000, idleTimeoutMs: 20_000, keepAliveTimeoutMs: 65_000, maxConnections: 1024 });
     expect(
@@ -164,7 +226,7 @@ describe('the remote store: S3BATCH_STORAGE_* and the config file\'s storage sec
     expect(message).toContain(`storage.accounts.${B}.extra is not a known key`);
     expect(message).not.toContain('TOPSECRET');
     // The top level names its unknown keys too (the sections of later issues among them, for now).
-    expect(problem({ storage: {}, functions: {} })).toMatch(/Unknown key\(s\) in the config file .*: functions\. Known keys: .*storage/);
+    expect(problem({ storage: {}, replication: {} })).toMatch(/Unknown key\(s\) in the config file .*: replication\. Known keys: .*storage, functions/);
   });
 
   it('checks every field of an entry, naming its path and never quoting a secret', () => {

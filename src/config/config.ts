@@ -111,6 +111,8 @@ export interface EngineConfig {
   readonly jobConcurrency: number;
   /** Jobs this node runs at once, all accounts together. */
   readonly maxRunningJobs: number;
+  /** How long a shutdown lets function invocations in flight finish before it stops them. */
+  readonly shutdownGraceMs: number;
   /** Manifest lines per chunk: the unit that is leased, committed and redone after a crash. */
   readonly chunkSize: number;
   /** How long a chunk lease lasts without renewal (renewed at half-life). */
@@ -153,6 +155,7 @@ const FILE_KEYS = {
   concurrency: 'S3BATCH_CONCURRENCY',
   jobConcurrency: 'S3BATCH_JOB_CONCURRENCY',
   maxRunningJobs: 'S3BATCH_MAX_RUNNING_JOBS',
+  shutdownGraceMs: 'S3BATCH_SHUTDOWN_GRACE_MS',
   chunkSize: 'S3BATCH_CHUNK_SIZE',
   leaseMs: 'S3BATCH_LEASE_MS',
   copyMultipartThresholdBytes: 'S3BATCH_COPY_MULTIPART_THRESHOLD_BYTES',
@@ -251,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency,
       jobConcurrency: parseInteger(get('jobConcurrency') ?? String(concurrency), 'S3BATCH_JOB_CONCURRENCY', 1, concurrency),
       maxRunningJobs: parseInteger(get('maxRunningJobs') ?? '16', 'S3BATCH_MAX_RUNNING_JOBS', 1, 10_000),
+      shutdownGraceMs: parseInteger(get('shutdownGraceMs') ?? '10000', 'S3BATCH_SHUTDOWN_GRACE_MS', 0, 900_000),
       chunkSize: parseInteger(get('chunkSize') ?? '1000', 'S3BATCH_CHUNK_SIZE', 1, 1_000_000),
       leaseMs: parseInteger(get('leaseMs') ?? '10000', 'S3BATCH_LEASE_MS', 1000, 3600 * 1000),
       // Above 5 GiB S3 refuses CopyObject; multipart copies of up to 5 TiB sources are s3batch's addition.

@@ -13,7 +13,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { JobOperation, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBuckets, objectText, putAll, reportRows, runCsvJob } from '../helpers/engine-jobs.js';
+import { createBuckets, createCsvJob, objectText, putAll, reportRows, runCsvJob, until } from '../helpers/engine-jobs.js';
 import { hasBoto3 } from '../helpers/python.js';
 import { ACCOUNT_A, ACCOUNT_B, controlClient, startRemotePair, startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
@@ -225,6 +225,53 @@ describe('LambdaInvoke: functions that act on the job\'s objects', () => {
     const row = (await reportRows(s3, job.JobId))[0]!;
     expect(row).toContain(`""endpoint"":""${store.url}""`);
     expect(row).toContain(`""accessKeyId"":""${ACCOUNT_A.accessKeyId}""`);
+  });
+});
+
+describe('LambdaInvoke: copies, concurrency and shutdown', () => {
+  const invocations = (state: string): Array<{ key: string; copy: string; started: number; ended: number }> =>
+    readFileSync(path.join(state, 'invocations.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; copy: string; started: number; ended: number });
+
+  it('concurrency bounds the invocations in flight and the copies of a function; each copy runs one at a time', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 's3batch-fn-state-'));
+    const r = await rig({ functions: { slow: { file: path.join(FIXTURES, 'slow.mjs'), concurrency: 2, environment: { STATE_DIR: state } } } });
+    const keys = Array.from({ length: 8 }, (_, i) => `sleep-${i}`);
+    const { rows } = await rowsOf(r, keys.map((k) => `data,${k}`), lambda('slow'));
+    expect(rows).toHaveLength(8);
+    const seen = invocations(state);
+    expect(new Set(seen.map((i) => i.copy)).size).toBeLessThanOrEqual(2);
+    const overlap = (at: number): number => seen.filter((i) => i.started <= at && at < i.ended).length;
+    expect(Math.max(...seen.map((i) => overlap(i.started)))).toBe(2);
+    // one at a time per copy
+    for (const copy of new Set(seen.map((i) => i.copy))) {
+      const mine = seen.filter((i) => i.copy === copy).sort((a, b) => a.started - b.started);
+      for (let i = 1; i < mine.length; i++) expect(mine[i]!.started).toBeGreaterThanOrEqual(mine[i - 1]!.ended);
+    }
+  });
+
+  it('a shutdown stops an invocation still running after S3BATCH_SHUTDOWN_GRACE_MS; its task runs again after the restart, counted once', async () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 's3batch-fn-state-'));
+    const r = await rig({
+      functions: { slow: { file: path.join(FIXTURES, 'slow.mjs'), timeoutSeconds: 120, environment: { STATE_DIR: state } } },
+      env: { S3BATCH_SHUTDOWN_GRACE_MS: '200' },
+    });
+    const jobId = await createCsvJob(r.s3, r.control, ['data,hang-once', 'data,sleep-a'], lambda('slow'));
+    for (const end = Date.now() + 20_000; !readdirSync(state).some((f) => f.endsWith('.started')); ) {
+      if (Date.now() > end) throw new Error('the invocation did not start');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const t0 = Date.now();
+    await r.server.close();
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const again = await r.server.restart();
+    const control = controlClient(again);
+    const s3 = s3Client(again);
+    const job = await until(control, jobId, ['Complete', 'Failed']);
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 2, NumberOfTasksSucceeded: 2, NumberOfTasksFailed: 0 });
+    expect((await reportRows(s3, jobId)).sort()).toEqual(['data,hang-once,,succeeded,200,,hang-once done', 'data,sleep-a,,succeeded,200,,sleep-a done']);
   });
 });
 

@@ -1,0 +1,74 @@
+/**
+ * The README's shell examples, run as a newcomer would: "Your first job in five minutes" and the
+ * Lambda job that continues it, in one bash, with the AWS CLI (v2 where installed: Debian's
+ * awscli at /usr/bin/aws; else the one on PATH), against a server on the README's default
+ * account, its functions directory the shell's ./functions. Only the port differs from the text.
+ * So the README's first minutes cannot rot.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DescribeJobCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
+import { describe, expect, it } from 'vitest';
+import { hasBoto3 } from '../helpers/python.js';
+import { startTestServer } from '../helpers/server.js';
+
+const README = readFileSync(path.resolve('README.md'), 'utf8');
+
+/** The ```sh blocks of a README section (from its heading to the next `## `). */
+function shellBlocks(heading: string): string[] {
+  const start = README.indexOf(`\n## ${heading}\n`);
+  if (start < 0) throw new Error(`README.md has no section "${heading}"`);
+  const end = README.indexOf('\n## ', start + heading.length + 4);
+  const section = README.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+const CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
+const hasCli = spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('README', () => {
+  it.skipIf(!hasCli || !hasBoto3)('"Your first job in five minutes" and the Lambda job after it run as written', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
+    symlinkSync(path.resolve('examples'), path.join(home, 'examples'));
+    const server = await startTestServer(
+      { S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret', S3BATCH_FUNCTIONS_DIR: path.join(home, 'functions') },
+      undefined,
+      { engine: true },
+    );
+    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Lambda functions').slice(0, 1)];
+    expect(blocks).toHaveLength(2);
+    const script = blocks.map((b) => `${b}\necho "JOB=$JOB"\n`).join('\n').replaceAll(':9090', `:${server.port}`);
+    const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 120_000,
+      // The README's `aws` is the CLI v2; no AWS configuration of the machine's.
+      env: { ...process.env, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+      throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
+    });
+    const jobs = [...stdout.matchAll(/^JOB=(\S+)$/gm)].map((m) => m[1]!);
+    expect(jobs).toHaveLength(2);
+    const control = new S3ControlClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 's3batch', secretAccessKey: 's3batch-secret' },
+      endpointProvider: () => ({ url: new URL(`${server.url}/`) }),
+    });
+    for (const jobId of jobs) {
+      for (const end = Date.now() + 30_000; ; ) {
+        const { Job } = await control.send(new DescribeJobCommand({ AccountId: '123456789012', JobId: jobId }));
+        if (Job?.Status === 'Complete') {
+          // What the README says of both: 3 succeeded, 1 failed (missing.jpg).
+          expect(Job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 4, NumberOfTasksSucceeded: 3, NumberOfTasksFailed: 1 });
+          break;
+        }
+        if (Date.now() > end) throw new Error(`job ${jobId} is ${Job?.Status}: ${JSON.stringify(Job?.FailureReasons)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    control.destroy();
+  });
+});
