@@ -4,6 +4,7 @@ import { copy, type CopyOptions } from './copy.js';
 import { deleteTagging } from './delete-tagging.js';
 import { putAcl } from './put-acl.js';
 import { putTagging } from './put-tagging.js';
+import { initiateRestore } from './restore.js';
 import type { TaskOperation } from './types.js';
 
 /** Tuning of the operations (tests use small multipart thresholds). */
@@ -16,6 +17,7 @@ const FACTORIES: Partial<Record<OperationName, (op: JobOperation, options: Opera
   S3DeleteObjectTagging: () => deleteTagging(),
   S3PutObjectAcl: (op) => putAcl(op.S3PutObjectAcl ?? {}),
   S3PutObjectCopy: (op, options) => copy(op.S3PutObjectCopy ?? {}, options.copy),
+  S3InitiateRestoreObject: (op) => initiateRestore(op.S3InitiateRestoreObject ?? {}),
 };
 
 export const IMPLEMENTED_OPERATIONS: readonly OperationName[] = Object.keys(FACTORIES) as OperationName[];
