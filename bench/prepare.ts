@@ -84,6 +84,7 @@ export function generatedManifestPort(lines: number): S3Port {
     putObjectTagging: readOnly,
     deleteObjectTagging: readOnly,
     putObjectAcl: readOnly,
+    restoreObject: readOnly,
     copyObject: readOnly,
     getObjectTagging: readOnly,
     createMultipartUpload: readOnly,

@@ -45,6 +45,12 @@ export interface StartOptions {
   readonly engine?: boolean;
   /** The embedded store's largest CopyObject source (tests lower S3's 5 GiB). */
   readonly maxCopySourceBytes?: number;
+  /**
+   * The embedded store's clock (restores, their expiry, Last-Modified). Apart from `now`, so that
+   * a test can move it days ahead, to a restored copy's expiry, while the engine's leases and
+   * request signatures keep real time.
+   */
+  readonly objectStoreNow?: () => number;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -68,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     region: config.region,
     restoreDelayMs: config.restoreDelayMs,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
+    ...(options.objectStoreNow ? { now: options.objectStoreNow } : {}),
     onSweep: (removed) => {
       if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
     },

@@ -18,6 +18,8 @@ import {
   type ObjectHead,
   type ObjectRef,
   type PutObjectOptions,
+  type RestoreObjectRequest,
+  type RestoreObjectResult,
   type S3Port,
 } from '../s3/s3-port.js';
 import type { JobManifest } from '../domain/job-spec.js';
@@ -30,7 +32,7 @@ interface StoredVersion {
   readonly contentType: string | undefined;
 }
 
-export type MemoryS3Op = 'get' | 'head' | 'put' | 'putTagging' | 'deleteTagging' | 'putAcl' | 'copy';
+export type MemoryS3Op = 'get' | 'head' | 'put' | 'putTagging' | 'deleteTagging' | 'putAcl' | 'restore' | 'copy';
 
 export interface MemoryS3Call {
   readonly op: MemoryS3Op;
@@ -151,6 +153,19 @@ export class MemoryS3 implements S3Port {
 
   async putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult> {
     return this.onVersion('putAcl', ref, (id) => this.aclOf.set(id, acl));
+  }
+
+  /** The restore requests each version received, in order (MemoryS3 has no storage classes: every object restores). */
+  readonly restoresOf = new Map<string, RestoreObjectRequest[]>();
+
+  async restoreObject(ref: ObjectRef, request: RestoreObjectRequest): Promise<RestoreObjectResult> {
+    let status: RestoreObjectResult['status'] = 'accepted';
+    const result = this.onVersion('restore', ref, (id) => {
+      const seen = this.restoresOf.get(id) ?? [];
+      if (seen.length > 0) status = 'extended';
+      this.restoresOf.set(id, [...seen, { ...request }]);
+    });
+    return { status, ...result };
   }
 
   /** Copies bytes, and tags per the directive; metadata other than the content type is not kept. */

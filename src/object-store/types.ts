@@ -433,7 +433,8 @@ export interface ListUploadsResult {
 }
 
 export interface RestoreRequest {
-  readonly days: number;
+  /** Days the restored copy is kept (required for GLACIER and DEEP_ARCHIVE objects). */
+  readonly days?: number;
   readonly tier?: 'Standard' | 'Bulk' | 'Expedited';
 }
 

@@ -5,6 +5,7 @@ import { deleteTagging } from './delete-tagging.js';
 import { lambdaInvoke, type LambdaFunctions, type LambdaRefusal } from './lambda-invoke.js';
 import { putAcl } from './put-acl.js';
 import { putTagging } from './put-tagging.js';
+import { initiateRestore } from './restore.js';
 import type { TaskOperation } from './types.js';
 
 /** Tuning of the operations (tests use small multipart thresholds). */
@@ -20,6 +21,7 @@ const FACTORIES: Partial<Record<OperationName, (op: JobOperation, options: Opera
   S3PutObjectAcl: (op) => putAcl(op.S3PutObjectAcl ?? {}),
   S3PutObjectCopy: (op, options) => copy(op.S3PutObjectCopy ?? {}, options.copy),
   LambdaInvoke: (op, options) => lambdaInvoke(op.LambdaInvoke ?? {}, options.lambda),
+  S3InitiateRestoreObject: (op) => initiateRestore(op.S3InitiateRestoreObject ?? {}),
 };
 
 export const IMPLEMENTED_OPERATIONS: readonly OperationName[] = Object.keys(FACTORIES) as OperationName[];

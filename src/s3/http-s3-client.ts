@@ -17,6 +17,7 @@ import {
   encodeKey,
   metadataFromHeaders,
   requestPayerHeader,
+  restoreXml,
   taggingXml,
   uploadPartCopyHeaders,
 } from './http-s3-requests.js';
@@ -32,6 +33,7 @@ import {
   type PortTag,
   type PutObjectOptions,
   type ReadOptions,
+  type RestoreObjectRequest,
   type S3Port,
   type UploadPartCopyRequest,
   type UploadRef,
@@ -124,7 +126,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
   }
 
   const versionQuery = (ref: ObjectRef): string => (ref.versionId ? `versionId=${encodeURIComponent(ref.versionId)}` : '');
-  /** `tagging` / `acl`, plus the version: the canonical query is sorted, and `acl` < `versionId`. */
+  /** `tagging` / `acl` / `restore`, plus the version: the canonical query is sorted, and each < `versionId`. */
   const subresource = (name: string, ref: ObjectRef): string => (ref.versionId ? `${name}=&${versionQuery(ref)}` : `${name}=`);
 
   return {
@@ -179,6 +181,16 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (body) Object.assign(headers, { 'content-md5': contentMd5(body), 'content-length': String(body.length) });
       const res = await send('PUT', objectPath(ref), subresource('acl', ref), headers, body);
       return versionOf(res, 200, `PutObjectAcl s3://${ref.bucket}/${ref.key}`);
+    },
+    async restoreObject(ref: ObjectRef, request: RestoreObjectRequest) {
+      const body = restoreXml(request);
+      const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5(body), 'content-length': String(body.length) };
+      const res = await send('POST', objectPath(ref), subresource('restore', ref), headers, body);
+      // 202: a restore started; 200: a restored copy had its expiry moved (S3 API Reference, RestoreObject).
+      if (res.statusCode !== 202 && res.statusCode !== 200) return fail(res, `RestoreObject s3://${ref.bucket}/${ref.key}`);
+      res.resume();
+      const versionId = res.headers['x-amz-version-id'];
+      return { status: res.statusCode === 202 ? 'accepted' : 'extended', ...(typeof versionId === 'string' ? { versionId } : {}) } as const;
     },
     async copyObject(request: CopyObjectRequest) {
       const what = `CopyObject s3://${request.source.bucket}/${request.source.key} to s3://${request.bucket}/${request.key}`;

@@ -20,6 +20,7 @@ import {
   type PortObjectLock,
   type PortPermission,
   type PortTag,
+  type RestoreObjectRequest,
   type UploadPartCopyRequest,
 } from './s3-port.js';
 
@@ -174,6 +175,22 @@ export function uploadPartCopyHeaders(r: UploadPartCopyRequest): Record<string, 
   if (r.ifUnmodifiedSince !== undefined) headers['x-amz-copy-source-if-unmodified-since'] = new Date(r.ifUnmodifiedSince).toUTCString();
   Object.assign(headers, requestPayerHeader(r.requestPayer));
   return headers;
+}
+
+/**
+ * The RestoreObject body (S3 API Reference, RestoreObject): `Days` and
+ * `GlacierJobParameters.Tier`, each only when given (an empty `<RestoreRequest/>` asks for S3's
+ * defaults, which is what a restore of an Intelligent-Tiering archive tier must send).
+ */
+export function restoreXml(request: RestoreObjectRequest): Buffer {
+  const xml = buildXml({
+    RestoreRequest: {
+      '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
+      Days: request.days,
+      GlacierJobParameters: request.tier !== undefined ? { Tier: request.tier } : undefined,
+    },
+  });
+  return Buffer.from(xml, 'utf8');
 }
 
 /** The CompleteMultipartUpload body. */

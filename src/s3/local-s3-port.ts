@@ -65,6 +65,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
     putObjectTagging: (ref, tags) => mapped(() => store.putObjectTagging(accountId, ref, tags)),
     deleteObjectTagging: (ref) => mapped(() => store.deleteObjectTagging(accountId, ref)),
     putObjectAcl: (ref, acl) => mapped(() => store.putObjectAcl(accountId, ref, aclForStore(store, accountId, acl))),
+    restoreObject: (ref, request) => mapped(() => store.restoreObject(accountId, ref, request)),
     copyObject: (request) =>
       mapped(async () => {
         const result = await store.copyObject(accountId, copyInput(store, accountId, request));

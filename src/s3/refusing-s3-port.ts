@@ -15,6 +15,7 @@ export function createRefusingS3Port(error: () => S3PortError): S3Port {
     putObjectTagging: refuse,
     deleteObjectTagging: refuse,
     putObjectAcl: refuse,
+    restoreObject: refuse,
     copyObject: refuse,
     getObjectTagging: refuse,
     createMultipartUpload: refuse,

@@ -208,6 +208,26 @@ export interface VersionResult {
   readonly versionId?: string;
 }
 
+/**
+ * RestoreObject of an archived object (S3 API Reference, RestoreObject): a temporary readable
+ * copy. Absent members are left out of the request, for S3 to decide: `days` is required for
+ * GLACIER and DEEP_ARCHIVE objects and refused for Intelligent-Tiering archive tiers, whose
+ * restores do not expire; `tier` defaults to Standard.
+ */
+export interface RestoreObjectRequest {
+  readonly days?: number;
+  readonly tier?: 'Standard' | 'Bulk' | 'Expedited';
+}
+
+export interface RestoreObjectResult extends VersionResult {
+  /**
+   * 'accepted' (202): a restore was started; 'extended' (200): a restored copy was there, and its
+   * expiry now counts from this request. A restore still running fails the call with 409
+   * RestoreAlreadyInProgress.
+   */
+  readonly status: 'accepted' | 'extended';
+}
+
 export interface S3Port {
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
   headObject(ref: ObjectRef, options?: ReadOptions): Promise<ObjectHead>;
@@ -220,6 +240,7 @@ export interface S3Port {
   putObjectTagging(ref: ObjectRef, tags: readonly PortTag[]): Promise<VersionResult>;
   deleteObjectTagging(ref: ObjectRef): Promise<VersionResult>;
   putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult>;
+  restoreObject(ref: ObjectRef, request: RestoreObjectRequest): Promise<RestoreObjectResult>;
   copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse>;
   getObjectTagging(ref: ObjectRef, options?: ReadOptions): Promise<{ tags: PortTag[]; versionId?: string }>;
   createMultipartUpload(request: CreateMultipartUploadRequest): Promise<{ uploadId: string }>;

@@ -304,6 +304,7 @@ function bind(s3: Bench['s3']): S3Port {
     putObjectTagging: s3.putObjectTagging.bind(s3),
     deleteObjectTagging: s3.deleteObjectTagging.bind(s3),
     putObjectAcl: s3.putObjectAcl.bind(s3),
+    restoreObject: s3.restoreObject.bind(s3),
     copyObject: s3.copyObject.bind(s3),
     getObjectTagging: s3.getObjectTagging.bind(s3),
     createMultipartUpload: s3.createMultipartUpload.bind(s3),

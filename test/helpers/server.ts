@@ -41,6 +41,24 @@ export interface TestServerOptions {
   readonly maxCopySourceBytes?: number;
   /** The server's logger (default: silent). */
   readonly logger?: Logger;
+  /** The embedded store's clock (a StoreClock's `now`), for tests that move it. */
+  readonly objectStoreNow?: () => number;
+}
+
+/** A clock for the embedded store that runs with real time and can be moved ahead. */
+export interface StoreClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function storeClock(): StoreClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) {
+      offset += ms;
+    },
+  };
 }
 
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: TestServerOptions = {}): Promise<TestServer> {
@@ -56,6 +74,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   });
   const server = await startServer(config, { logger: options.logger ?? createLogger('silent'), engine: options.engine ?? false,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
+    ...(options.objectStoreNow ? { objectStoreNow: options.objectStoreNow } : {}),
   });
   running.add(server);
   const close = server.close.bind(server);
@@ -96,12 +115,14 @@ export function remoteStoreEnv(endpoint: string, account = ACCOUNT_A): Record<st
 /**
  * Two servers: `store` (no engine) is the remote store, and `engine` runs jobs against it as
  * ACCOUNT_A of `store` (reached at `endpointOf(store)`, e.g. through a proxy; default its URL).
+ * `env` configures the engine; `storeSide` the store (its restore delay, its clock).
  */
 export async function startRemotePair(
   env: Record<string, string> = {},
   endpointOf: (store: TestServer) => string | Promise<string> = (store) => store.url,
+  storeSide: { readonly env?: Record<string, string>; readonly options?: TestServerOptions } = {},
 ): Promise<{ store: TestServer; engine: TestServer }> {
-  const store = await startTestServer();
+  const store = await startTestServer(storeSide.env, undefined, storeSide.options);
   const engine = await startTestServer({ ...env, ...remoteStoreEnv(await endpointOf(store)) }, undefined, { engine: true });
   return { store, engine };
 }

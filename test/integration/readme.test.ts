@@ -1,6 +1,6 @@
 /**
- * The README's shell examples, run as a newcomer would: "Your first job in five minutes" and the
- * Lambda job that continues it, in one bash, with the AWS CLI (v2 where installed: Debian's
+ * The README's shell examples, run as a newcomer would: "Your first job in five minutes", and the
+ * Lambda and restore jobs that continue it, in one bash, with the AWS CLI (v2 where installed: Debian's
  * awscli at /usr/bin/aws; else the one on PATH), against a server on the README's default
  * account, its functions directory the shell's ./functions. Only the port differs from the text.
  * So the README's first minutes cannot rot.
@@ -30,17 +30,18 @@ const CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const hasCli = spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('README', () => {
-  it.skipIf(!hasCli || !hasBoto3)('"Your first job in five minutes" and the Lambda job after it run as written', async () => {
+  it.skipIf(!hasCli || !hasBoto3)('"Your first job in five minutes", and the Lambda and restore jobs after it, run as written', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
     symlinkSync(path.resolve('examples'), path.join(home, 'examples'));
     const server = await startTestServer(
-      { S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret', S3BATCH_FUNCTIONS_DIR: path.join(home, 'functions') },
+      { S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret', S3BATCH_FUNCTIONS_DIR: path.join(home, 'functions'), S3BATCH_RESTORE_DELAY_MS: '300' },
       undefined,
       { engine: true },
     );
-    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Lambda functions').slice(0, 1)];
-    expect(blocks).toHaveLength(2);
-    const script = blocks.map((b) => `${b}\necho "JOB=$JOB"\n`).join('\n').replaceAll(':9090', `:${server.port}`);
+    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Lambda functions').slice(0, 1), ...shellBlocks('Restoring archived objects')];
+    expect(blocks).toHaveLength(3);
+    // The restore takes 300 ms here, not the default 5 s the README waits for.
+    const script = blocks.map((b) => `${b}\necho "JOB=$JOB"\n`).join('\n').replaceAll(':9090', `:${server.port}`).replace('sleep 6 ', 'sleep 1 ');
     const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
       cwd: home,
       encoding: 'utf8',
@@ -50,8 +51,10 @@ describe('README', () => {
     }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
       throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
     });
-    const jobs = [...stdout.matchAll(/^JOB=(\S+)$/gm)].map((m) => m[1]!);
+    const jobs = [...stdout.matchAll(/^JOB=(\S+)$/gm)].map((m) => m[1]!).slice(0, 2);
     expect(jobs).toHaveLength(2);
+    // The restored object, read back after the restore delay.
+    expect(stdout).toMatch(/ongoing-request=\\"false\\", expiry-date=.*\nold photos\n/);
     const control = new S3ControlClient({
       region: 'us-east-1',
       credentials: { accessKeyId: 's3batch', secretAccessKey: 's3batch-secret' },

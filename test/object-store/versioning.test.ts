@@ -23,6 +23,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { startTestServer } from '../helpers/server.js';
 import { bodyBytes, errorOf, expectS3Error, s3Client } from './helpers.js';
+import { codeOf, signedRequest } from './raw.js';
 
 async function client(env: Record<string, string> = {}): Promise<S3Client> {
   return s3Client(await startTestServer(env));
@@ -226,5 +227,27 @@ describe('storage classes and restore', () => {
     // a second restore of a restored copy extends it (200)
     const again = await s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'GLACIER', RestoreRequest: { Days: 5 } }));
     expect(again.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('Days: required for an archived object (400 MalformedXML without it), an integer from 1 to 999999 (else 400); a readable object is 403 InvalidObjectState first', async () => {
+    const server = await startTestServer();
+    const s3 = s3Client(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'cold' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cold', Key: 'g', Body: 'g', StorageClass: 'GLACIER' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'cold', Key: 's', Body: 's' }));
+    await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g', RestoreRequest: {} })), 'MalformedXML', 400);
+    await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g', RestoreRequest: { GlacierJobParameters: { Tier: 'Bulk' } } })), 'MalformedXML', 400);
+    await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g' })), 'MalformedXML', 400);
+    await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g', RestoreRequest: { Days: 0 } })), 'InvalidArgument', 400);
+    const tooMany = await errorOf(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g', RestoreRequest: { Days: 2_147_483_647 } })));
+    expect([tooMany.name, tooMany.status, tooMany.message]).toEqual(['InvalidArgument', 400, 'Days must be an integer from 1 to 999999']);
+    await expectS3Error(s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 's', RestoreRequest: {} })), 'InvalidObjectState', 403);
+    for (const days of ['-1', '1.5', 'two', '12345678901']) {
+      const body = Buffer.from(`<RestoreRequest><Days>${days}</Days></RestoreRequest>`);
+      const r = await signedRequest(server.url, 'POST', '/cold/g', { query: { restore: '' }, body, headers: { 'content-type': 'application/xml' } });
+      expect([r.status, codeOf(r)], days).toEqual([400, 'MalformedXML']);
+    }
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'cold', Key: 'g' }))).Restore).toBeUndefined();
+    expect((await s3.send(new RestoreObjectCommand({ Bucket: 'cold', Key: 'g', RestoreRequest: { Days: 999_999 } }))).$metadata.httpStatusCode).toBe(202);
   });
 });

@@ -4,14 +4,19 @@
  * of every request. The headers go out exactly when the job asks — a store or bucket policy that
  * decides encryption itself must see none it did not expect — and `x-amz-request-payer` rides on
  * every request of a Requester Pays task, the multipart path's reads and part copies included.
+ * And the RestoreObject body of S3InitiateRestoreObject: the XML the AWS SDK sends for the same
+ * request.
  */
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, RestoreObjectCommand, type RestoreRequest, type S3Client } from '@aws-sdk/client-s3';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { S3CopyObjectOperation } from '../../src/domain/job-spec.js';
 import type { ManifestTask } from '../../src/manifests/index.js';
 import { copy } from '../../src/operations/copy.js';
+import { initiateRestore } from '../../src/operations/restore.js';
+import type { S3InitiateRestoreObjectOperation } from '../../src/domain/job-spec.js';
+import { parseXml } from '../../src/lib/xml.js';
 import { createHttpS3Client, type HttpS3Client } from '../../src/s3/http-s3-client.js';
 import { s3Client } from '../object-store/helpers.js';
 import { ACCOUNT_A, REGION, startTestServer } from '../helpers/server.js';
@@ -21,6 +26,8 @@ interface Seen {
   readonly method: string;
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
+  /** The request body, complete once the request was answered. */
+  readonly body: Buffer[];
 }
 
 interface Recorder {
@@ -35,7 +42,9 @@ async function recordingProxy(target: string): Promise<Recorder> {
   const seen: Seen[] = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
     const upstream = http.request({ agent, host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -168,5 +177,46 @@ describe('HTTP S3Port on the wire: SSE, redirect and Requester Pays headers of S
     const last = recorder.seen.at(-1);
     expect([last?.method, last && watched(last)]).toEqual(['DELETE', { 'x-amz-request-payer': 'requester' }]);
     expect(recorder.seen.every((s) => watched(s)['x-amz-request-payer'] === 'requester')).toBe(true);
+  });
+});
+
+describe('HTTP S3Port on the wire: RestoreObject of S3InitiateRestoreObject', () => {
+  it('sends POST ?restore (with the version named) and the RestoreRequest the AWS SDK sends for the same ExpirationInDays and GlacierJobTier', async () => {
+    const server = await startTestServer({ S3BATCH_RESTORE_DELAY_MS: '3600000' });
+    const direct = s3Client(server);
+    await direct.send(new CreateBucketCommand({ Bucket: 'wire' }));
+    await direct.send(new PutBucketVersioningCommand({ Bucket: 'wire', VersioningConfiguration: { Status: 'Enabled' } }));
+    const recorder = await recordingProxy(server.url);
+    const port = createHttpS3Client({ endpoint: recorder.url, accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey, region: REGION });
+    const sdk = s3Client(recorder);
+    cleanup.push(() => port.close(), () => recorder.close());
+
+    const cases: Array<[S3InitiateRestoreObjectOperation, RestoreRequest]> = [
+      [{ ExpirationInDays: 3, GlacierJobTier: 'BULK' }, { Days: 3, GlacierJobParameters: { Tier: 'Bulk' } }],
+      [{ ExpirationInDays: 1, GlacierJobTier: 'STANDARD' }, { Days: 1, GlacierJobParameters: { Tier: 'Standard' } }],
+      [{ ExpirationInDays: 7 }, { Days: 7 }],
+      // Intelligent-Tiering archive tiers take no Days (and this store answers MalformedXML for GLACIER).
+      [{ GlacierJobTier: 'BULK' }, { GlacierJobParameters: { Tier: 'Bulk' } }],
+      [{}, {}],
+    ];
+    for (const [i, [operation, sdkRequest]] of cases.entries()) {
+      const { VersionId } = await direct.send(new PutObjectCommand({ Bucket: 'wire', Key: `ours ${i}`, Body: 'x', StorageClass: 'GLACIER' }));
+      await direct.send(new PutObjectCommand({ Bucket: 'wire', Key: `sdk ${i}`, Body: 'x', StorageClass: 'GLACIER' }));
+      recorder.seen.length = 0;
+      const ours = await initiateRestore(operation)({ ...task('wire', `ours ${i}`), versionId: VersionId! } as ManifestTask, port, TASK_CONTEXT).then(
+        () => 'succeeded',
+        (e: { code?: string }) => e.code,
+      );
+      const theirs = await sdk.send(new RestoreObjectCommand({ Bucket: 'wire', Key: `sdk ${i}`, RestoreRequest: sdkRequest })).then(
+        () => 'succeeded',
+        (e: { name?: string }) => e.name,
+      );
+      expect(ours, JSON.stringify(operation)).toBe(theirs);
+      expect(ours, JSON.stringify(operation)).toBe(operation.ExpirationInDays === undefined ? 'MalformedXML' : 'succeeded');
+      const [mine, sdks] = recorder.seen;
+      expect([mine?.method, mine?.path]).toEqual(['POST', `/wire/ours%20${i}?restore=&versionId=${encodeURIComponent(VersionId!)}`]);
+      expect(mine!.headers['content-type']).toBe('application/xml');
+      expect(parseXml(Buffer.concat(mine!.body)), JSON.stringify(operation)).toEqual(parseXml(Buffer.concat(sdks!.body)));
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { S3PortError, type PortGrantee, type S3Port } from '../../src/s3/s3-port
 import { decodeHeaderValue } from '../../src/lib/rfc2047.js';
 import { errorOf } from '../object-store/helpers.js';
 import { TASK_CONTEXT } from '../../src/operations/test-support.js';
+import type { StoreClock } from '../helpers/server.js';
 
 export interface PortFixture {
   readonly port: S3Port;
@@ -32,7 +34,16 @@ export interface PortFixture {
   readonly ownerId: string;
   /** The port's account id. */
   readonly ownerAccount: string;
+  /** The store's clock, and its restore delay (long: the restore cases move the clock past it). */
+  readonly storeClock: StoreClock;
+  readonly restoreDelayMs: number;
 }
+
+const DAY_MS = 86_400_000;
+/** The x-amz-restore header of a restored copy expiring at `expiry` (a midnight UTC, as S3 rounds). */
+const restoredHeader = (expiry: number): string => `ongoing-request="false", expiry-date="${new Date(expiry).toUTCString()}"`;
+/** S3's expiry of a copy ready at `readyMs` and kept `days`: rounded up to the next midnight UTC. */
+const expiryOf = (readyMs: number, days: number): number => Math.ceil((readyMs + days * DAY_MS) / DAY_MS) * DAY_MS;
 
 async function portError(p: Promise<unknown>): Promise<{ code: string; status: number }> {
   const err = await p.then(
@@ -111,6 +122,91 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       expect(await portError(f.port.deleteObjectTagging({ bucket: `${bucket}-nope`, key: 'k' }))).toEqual({ code: 'NoSuchBucket', status: 404 });
       const tooLong = { key: 'k'.repeat(129), value: 'v' };
       expect(await portError(f.port.putObjectTagging({ bucket, key: 'k' }, [tooLong]))).toEqual({ code: 'InvalidTag', status: 400 });
+    });
+
+    describe('restoreObject', () => {
+      const putIn = (f: PortFixture, Bucket: string, Key: string, StorageClass: StorageClass) =>
+        f.sdk.send(new PutObjectCommand({ Bucket, Key, Body: `body of ${Key}`, StorageClass }));
+      const restoreOf = async (f: PortFixture, Bucket: string, Key: string, VersionId?: string) =>
+        (await f.sdk.send(new HeadObjectCommand({ Bucket, Key, VersionId }))).Restore;
+      const readable = (f: PortFixture, Bucket: string, Key: string, VersionId?: string) =>
+        f.sdk.send(new GetObjectCommand({ Bucket, Key, VersionId })).then(
+          async (r) => (await r.Body!.transformToString()) === `body of ${Key}`,
+          (e: { name?: string }) => (e.name === 'InvalidObjectState' ? false : Promise.reject(e)),
+        );
+
+      it('GLACIER and DEEP_ARCHIVE: accepted, 409 RestoreAlreadyInProgress while it runs, readable after the delay, extended (200) once restored, unreadable again after its days', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await putIn(f, bucket, 'g', 'GLACIER');
+        await putIn(f, bucket, 'd', 'DEEP_ARCHIVE');
+        const started = f.storeClock.now();
+        expect(await f.port.restoreObject({ bucket, key: 'g' }, { days: 2, tier: 'Bulk' })).toEqual({ status: 'accepted' });
+        expect(await f.port.restoreObject({ bucket, key: 'd' }, { days: 1, tier: 'Standard' })).toEqual({ status: 'accepted' });
+        const sent = f.storeClock.now();
+        for (const key of ['g', 'd']) {
+          expect(await restoreOf(f, bucket, key), key).toBe('ongoing-request="true"');
+          expect(await readable(f, bucket, key), key).toBe(false);
+          expect(await portError(f.port.restoreObject({ bucket, key }, { days: 3 })), key).toEqual({ code: 'RestoreAlreadyInProgress', status: 409 });
+        }
+
+        f.storeClock.advance(f.restoreDelayMs);
+        const expiries = (days: number) => [expiryOf(started + f.restoreDelayMs, days), expiryOf(sent + f.restoreDelayMs, days)].map(restoredHeader);
+        expect(expiries(2)).toContain(await restoreOf(f, bucket, 'g'));
+        expect(expiries(1)).toContain(await restoreOf(f, bucket, 'd'));
+        expect(await readable(f, bucket, 'g')).toBe(true);
+        expect(await readable(f, bucket, 'd')).toBe(true);
+
+        // Restored: another request moves the expiry to its days from now (200), and starts nothing.
+        const before = f.storeClock.now();
+        expect(await f.port.restoreObject({ bucket, key: 'g' }, { days: 5 })).toEqual({ status: 'extended' });
+        expect([restoredHeader(expiryOf(before, 5)), restoredHeader(expiryOf(f.storeClock.now(), 5))]).toContain(await restoreOf(f, bucket, 'g'));
+        expect(await readable(f, bucket, 'g')).toBe(true);
+
+        // d (1 day) expires first; g (5 days from the extension) later. Then each restores anew.
+        f.storeClock.advance(2 * DAY_MS);
+        expect(await restoreOf(f, bucket, 'd')).toBeUndefined();
+        expect(await readable(f, bucket, 'd')).toBe(false);
+        expect(await readable(f, bucket, 'g')).toBe(true);
+        f.storeClock.advance(4 * DAY_MS);
+        expect(await restoreOf(f, bucket, 'g')).toBeUndefined();
+        expect(await readable(f, bucket, 'g')).toBe(false);
+        expect(await f.port.restoreObject({ bucket, key: 'g' }, { days: 1 })).toEqual({ status: 'accepted' });
+        expect(await restoreOf(f, bucket, 'g')).toBe('ongoing-request="true"');
+      });
+
+      it('readable classes are 403 InvalidObjectState (with or without Days), a missing key 404 NoSuchKey, a missing bucket 404 NoSuchBucket', async () => {
+        const { f, bucket } = await bucketWith([]);
+        for (const cls of ['STANDARD', 'STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR'] as const) {
+          await putIn(f, bucket, cls, cls);
+          expect(await portError(f.port.restoreObject({ bucket, key: cls }, { days: 1 })), cls).toEqual({ code: 'InvalidObjectState', status: 403 });
+          expect(await portError(f.port.restoreObject({ bucket, key: cls }, {})), cls).toEqual({ code: 'InvalidObjectState', status: 403 });
+          expect(await restoreOf(f, bucket, cls), cls).toBeUndefined();
+        }
+        expect(await portError(f.port.restoreObject({ bucket, key: 'missing' }, { days: 1 }))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(await portError(f.port.restoreObject({ bucket: `${bucket}-nope`, key: 'k' }, { days: 1 }))).toEqual({ code: 'NoSuchBucket', status: 404 });
+      });
+
+      it('an archived object without Days is 400 MalformedXML; Days 0 or over 999999 is 400 InvalidArgument; none starts a restore', async () => {
+        const { f, bucket } = await bucketWith([]);
+        await putIn(f, bucket, 'g', 'GLACIER');
+        expect(await portError(f.port.restoreObject({ bucket, key: 'g' }, {}))).toEqual({ code: 'MalformedXML', status: 400 });
+        expect(await portError(f.port.restoreObject({ bucket, key: 'g' }, { tier: 'Bulk' }))).toEqual({ code: 'MalformedXML', status: 400 });
+        expect(await portError(f.port.restoreObject({ bucket, key: 'g' }, { days: 0 }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect(await portError(f.port.restoreObject({ bucket, key: 'g' }, { days: 1_000_000 }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect(await restoreOf(f, bucket, 'g')).toBeUndefined();
+        expect(await f.port.restoreObject({ bucket, key: 'g' }, { days: 999_999 })).toEqual({ status: 'accepted' });
+      });
+
+      it('restores the version named, and says which', async () => {
+        const { f, bucket } = await bucketWith([], true);
+        const old = await putIn(f, bucket, 'k', 'GLACIER');
+        await putIn(f, bucket, 'k', 'STANDARD');
+        expect(await f.port.restoreObject({ bucket, key: 'k', versionId: old.VersionId! }, { days: 1 })).toEqual({ status: 'accepted', versionId: old.VersionId });
+        expect(await restoreOf(f, bucket, 'k', old.VersionId)).toBe('ongoing-request="true"');
+        expect(await portError(f.port.restoreObject({ bucket, key: 'k' }, { days: 1 }))).toEqual({ code: 'InvalidObjectState', status: 403 });
+        f.storeClock.advance(f.restoreDelayMs);
+        expect(await readable(f, bucket, 'k', old.VersionId)).toBe(true);
+      });
     });
 
     it('putObjectAcl: a canned ACL, explicit grants, and a foreign owner refused', async () => {

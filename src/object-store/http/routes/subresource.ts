@@ -67,14 +67,16 @@ export async function restoreObject(r: S3Request): Promise<void> {
   const body = await readXmlBody(r, { optional: true });
   const request = body ? root(body, 'RestoreRequest') : {};
   if (text(request, 'Type') !== undefined) throw new S3Error('NotImplemented', 'SELECT restore requests are not supported by this server');
+  // Whether Days may be absent depends on the object (local/subresources.ts restoreObject); its
+  // syntax does not.
   const daysText = text(request, 'Days');
-  if (daysText === undefined || !/^\d{1,6}$/.test(daysText)) throw malformedXml('RestoreRequest needs <Days>, a positive integer');
+  if (daysText !== undefined && !/^\d{1,10}$/.test(daysText)) throw malformedXml('Days must be a positive integer');
   const tierText = child(request, 'GlacierJobParameters') ? text(child(request, 'GlacierJobParameters') ?? {}, 'Tier') : undefined;
   if (tierText !== undefined && tierText !== 'Standard' && tierText !== 'Bulk' && tierText !== 'Expedited') {
     throw malformedXml('Tier must be Standard, Bulk or Expedited');
   }
   const { status, versionId } = await r.store.restoreObject(r.account, refOf(r), {
-    days: Number(daysText),
+    ...(daysText !== undefined ? { days: Number(daysText) } : {}),
     ...(tierText !== undefined ? { tier: tierText } : {}),
   });
   replyEmpty(r, status === 'accepted' ? 202 : 200, { 'x-amz-version-id': versionId });
