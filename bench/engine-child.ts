@@ -6,13 +6,14 @@
  * ratio (b)/(a) measures the engine's client-side overhead, not where the OS placed a process.
  *
  * Protocol: prints `{"url": …}` once listening; each stdin line is a command, answered by one JSON
- * line: `setup N`, `loop N`, `job http|local N`, `crowd http|local N W`, `rss`, `exit`.
+ * line: `setup N`, `loop N`, `job http|local N`, `crowd http|local N W`, `lambda node|python N`, `rss`, `exit`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { CreateJobCommand, S3ControlClient, UpdateJobStatusCommand, type CreateJobCommandInput } from '@aws-sdk/client-s3-control';
 import { wireEngine, type WiredEngine } from '../src/app/engine-wiring.js';
 import { createLogger } from '../src/app/logger.js';
@@ -40,6 +41,7 @@ const config = loadConfig({
   S3BATCH_DATA_DIR: dataDir,
   S3BATCH_REGION: REGION,
   S3BATCH_CREDENTIALS: `${ACCOUNT}:${KEY_ID}:${SECRET},${ACCOUNT_B}:${KEY_ID_B}:${SECRET_B}`,
+  S3BATCH_FUNCTIONS_DIR: fileURLToPath(new URL('./functions/', import.meta.url)),
 });
 // The engine is started per phase below, so that one server serves both paths.
 const server = await startServer(config, { logger, engine: false });
@@ -155,6 +157,31 @@ async function firstTask(account: string, bucket: string, value: string): Promis
   }
 }
 
+/**
+ * (e): an N-task LambdaInvoke job with a function that answers at once (bench/functions), in
+ * Node.js or Python: what the function machinery costs — events, copies, the channel — per task.
+ */
+async function lambdaJob(runtime: 'node' | 'python', n: number): Promise<object> {
+  const engine = engineFor('local');
+  engine.start();
+  const control = controlFor();
+  try {
+    let jobId = '';
+    const complete = completion(() => jobId);
+    const t0 = performance.now();
+    const request = jobRequest(ACCOUNT, { arn: `arn:aws:s3:::manifests/m-${n}.csv`, etag: etags.get(n)! }, 'lambda', {
+      Operation: { LambdaInvoke: { FunctionArn: runtime === 'node' ? 'noop' : 'noop_py', InvocationSchemaVersion: '2.0' } },
+    });
+    jobId = (await control.send(new CreateJobCommand(request))).JobId!;
+    const end = await complete;
+    const seconds = (end - t0) / 1000;
+    return { runtime, tasks: n, seconds, tasksPerSec: n / seconds, rssKb: Math.round(process.memoryUsage().rss / 1024) };
+  } finally {
+    control.destroy();
+    await engine.close();
+  }
+}
+
 /** (b)/(c): CreateJob over S3 Control → first task done (the first key's new tag seen) → Complete. */
 async function job(mode: 'http' | 'local', n: number): Promise<object> {
   const engine = engineFor(mode);
@@ -240,6 +267,7 @@ for await (const line of commands) {
     if (cmd === 'setup') out = await setup(Number(a));
     else if (cmd === 'loop') out = await loop(Number(a));
     else if (cmd === 'job') out = await job(a === 'http' ? 'http' : 'local', Number(b));
+    else if (cmd === 'lambda') out = await lambdaJob(a === 'python' ? 'python' : 'node', Number(b));
     else if (cmd === 'crowd') out = await crowd(a === 'http' ? 'http' : 'local', Number(b), Number(line.trim().split(' ')[3]));
     else if (cmd === 'rss') out = { maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024) };
     else break;

@@ -9,7 +9,9 @@
  *       and another account's 10-task job arrives at a lower priority still: how long that one
  *       takes from CreateJob to Complete (priorities compare the jobs of one account only, so it
  *       must not wait for (c)'s). (d0) and (d) time the job from the engine's start, without the
- *       DescribeJob probe of (c).
+ *       DescribeJob probe of (c);
+ *   (e) the same N tasks as a LambdaInvoke job, with a function that answers at once
+ *       (bench/functions), in Node.js and in Python: what the function machinery costs per task.
  * Each is repeated and the medians are printed, with (b)/(a), CreateJob → first finished task for
  * the big and a 10-line manifest, and the server's peak RSS after each kind of phase. While (b)
  * and (c) run, this process calls DescribeJob on the running job, one call at a time, with the AWS
@@ -110,8 +112,10 @@ export interface EngineBenchResult {
   crowdedJobs: number;
   /** (d): the other account's 10-task job, CreateJob → Complete. */
   otherAccountMs: number;
+  lambdaNodeTasksPerSec: number;
+  lambdaPythonTasksPerSec: number;
   firstTaskMs: { http: number; local: number; httpSmall: number; localSmall: number };
-  peakRssMb: { afterSetup: number; afterLoop: number; afterHttp: number; afterLocal: number };
+  peakRssMb: { afterSetup: number; afterLoop: number; afterHttp: number; afterLocal: number; afterLambda: number };
   /** DescribeJob latency in ms: idle server, and while (b) / (c) run. */
   describeMs: { idle: { p50: number; p99: number }; http: { p50: number; p99: number }; local: { p50: number; p99: number } };
 }
@@ -143,6 +147,13 @@ async function main(): Promise<EngineBenchResult> {
     const local = await jobs('local', TASKS);
     const localSmall = await jobs('local', 10);
     const afterLocal = await peak();
+    const lambdaNode: Reply[] = [];
+    const lambdaPython: Reply[] = [];
+    for (let i = 0; i < REPS; i++) {
+      lambdaNode.push(await child.send(`lambda node ${TASKS}`));
+      lambdaPython.push(await child.send(`lambda python ${TASKS}`));
+    }
+    const afterLambda = await peak();
     const crowded: Reply[] = [];
     const uncrowded: Reply[] = [];
     for (let i = 0; i < REPS; i++) {
@@ -166,8 +177,10 @@ async function main(): Promise<EngineBenchResult> {
       uncrowdedTasksPerSec: rate(uncrowded),
       crowdedJobs: CROWD,
       otherAccountMs: median(crowded.map((r) => Number(r.otherAccountMs))),
+      lambdaNodeTasksPerSec: rate(lambdaNode),
+      lambdaPythonTasksPerSec: rate(lambdaPython),
       firstTaskMs: { http: first(http), local: first(local), httpSmall: first(httpSmall), localSmall: first(localSmall) },
-      peakRssMb: { afterSetup, afterLoop, afterHttp, afterLocal },
+      peakRssMb: { afterSetup, afterLoop, afterHttp, afterLocal, afterLambda },
       describeMs: { idle: stats(idle), http: stats(latencies.http), local: stats(latencies.local) },
     };
   } finally {
@@ -209,12 +222,14 @@ if (args.has('--json')) {
   console.log(`(d0) (c) from the engine's start, no other job         ${n(r.uncrowdedTasksPerSec)} tasks/s`);
   console.log(`(d) (d0) with ${r.crowdedJobs.toLocaleString('en-US').padStart(5)} lower-priority jobs waiting      ${n(r.crowdedTasksPerSec)} tasks/s   (d)/(d0) = ${(r.crowdedTasksPerSec / r.uncrowdedTasksPerSec).toFixed(2)}`);
   console.log(`    meanwhile another account's 10-task job, CreateJob → Complete: ${ms(r.otherAccountMs)}`);
+  console.log(`(e) LambdaInvoke job, a no-op Node.js function          ${n(r.lambdaNodeTasksPerSec)} tasks/s`);
+  console.log(`    LambdaInvoke job, a no-op Python function           ${n(r.lambdaPythonTasksPerSec)} tasks/s`);
   console.log(`CreateJob → first finished task: http ${ms(r.firstTaskMs.http)}, in-process ${ms(r.firstTaskMs.local)}; 10-line manifest: http ${ms(r.firstTaskMs.httpSmall)}, in-process ${ms(r.firstTaskMs.localSmall)}`);
   const d = r.describeMs;
   // A quick run's in-process job may end before the first sample: say so rather than print NaN.
   const pp = (x: { p50: number; p99: number }): string => (Number.isNaN(x.p50) ? 'no sample (the job ended first)' : `p50 ${ms(x.p50)} / p99 ${ms(x.p99)}`);
   console.log(`DescribeJob while a job runs: during (b) ${pp(d.http)}, during (c) ${pp(d.local)}; idle ${pp(d.idle)}`);
   const p = r.peakRssMb;
-  console.log(`server peak RSS: after setup ${p.afterSetup} MB, after (a) ${p.afterLoop} MB, after (b) ${p.afterHttp} MB, after (c) ${p.afterLocal} MB`);
+  console.log(`server peak RSS: after setup ${p.afterSetup} MB, after (a) ${p.afterLoop} MB, after (b) ${p.afterHttp} MB, after (c) ${p.afterLocal} MB, after (e) ${p.afterLambda} MB`);
 }
 process.exit(0);

@@ -14,7 +14,7 @@ describe('engine bench', () => {
     const line = stdout.split('\n').find((l) => l.startsWith('{"tasks"'));
     expect(line, stdout).toBeDefined();
     const r = JSON.parse(line as string) as Record<string, number> & { firstTaskMs: Record<string, number>; peakRssMb: Record<string, number> };
-    for (const field of ['loopTasksPerSec', 'httpTasksPerSec', 'localTasksPerSec', 'ratioHttpToLoop', 'crowdedTasksPerSec', 'uncrowdedTasksPerSec', 'otherAccountMs'] as const) {
+    for (const field of ['loopTasksPerSec', 'httpTasksPerSec', 'localTasksPerSec', 'ratioHttpToLoop', 'crowdedTasksPerSec', 'uncrowdedTasksPerSec', 'otherAccountMs', 'lambdaNodeTasksPerSec', 'lambdaPythonTasksPerSec'] as const) {
       expect(r[field], field).toBeGreaterThan(0);
     }
     expect(r.crowdedJobs).toBe(100);
