@@ -36,11 +36,17 @@ Module._resolveFilename = function (request, parent, isMain, options) {
     throw err;
   }
 };
-// ESM: the same fallback as a resolve hook (Node >= 20.6).
-if (typeof Module.register === 'function') {
+// ESM: the same fallback as a resolve hook (Node >= 20.6). Registered only when a function's
+// import needs it: hooks run on a thread of their own, which a function with its own
+// node_modules (or no imports) should not pay for.
+let hooked = false;
+function hookResolution() {
+  if (hooked || typeof Module.register !== 'function') return false;
+  hooked = true;
   Module.register(pathToFileURL(require('node:path').join(__dirname, 'node-resolve-hook.mjs')).href, {
     data: { fallbackParentURL: pathToFileURL(fallbackBase).href },
   });
+  return true;
 }
 
 function isBare(specifier) {
@@ -67,7 +73,17 @@ function describeError(err) {
 async function main() {
   let handler;
   try {
-    const mod = await import(pathToFileURL(workerData.file).href);
+    const url = pathToFileURL(workerData.file).href;
+    let mod;
+    try {
+      mod = await import(url);
+    } catch (err) {
+      // A bare import the function's own node_modules do not have (its @aws-sdk/*): once more,
+      // with the fallback to s3batch's own packages, under another URL (the module map keeps the
+      // failed one).
+      if (!(err && err.code === 'ERR_MODULE_NOT_FOUND' && hookResolution())) throw err;
+      mod = await import(`${url}?s3batch-fallback`);
+    }
     handler = mod[workerData.handler] ?? (mod.default && mod.default[workerData.handler]);
     if (typeof handler !== 'function') {
       parentPort.postMessage({
