@@ -9,7 +9,7 @@ import type { JobStatus } from '../domain/job-status.js';
 import { writeCompletionReport, type ReportPart } from '../reports/index.js';
 import type { ReportPartStatus } from '../store/job-store.js';
 import { moveJob, type EngineContext } from './engine-context.js';
-import { classifyFailure, withRetries } from './retry.js';
+import { classifyFailure, INTERNAL_ERROR_CODE, internalErrorMessage, withRetries } from './retry.js';
 
 const TERMINAL_OF: Partial<Record<JobStatus, JobStatus>> = { Completing: 'Complete', Failing: 'Failed', Cancelling: 'Cancelled' };
 
@@ -41,6 +41,11 @@ async function writeReport(ctx: EngineContext, job: Job): Promise<JobFailure | u
     return undefined;
   } catch (err) {
     const failure = classifyFailure(err);
+    if (failure.kind === 'internal') {
+      // A bug of s3batch, tried once: its stack goes to the log, and the reason says whose fault it is.
+      ctx.logger.error({ jobId: job.id, err }, 'completion report could not be written: an internal error of s3batch (a bug)');
+      return jobFailure(INTERNAL_ERROR_CODE, internalErrorMessage(err, 'writing the job report'));
+    }
     ctx.logger.error({ jobId: job.id, err }, 'completion report could not be written');
     return jobFailure('ReportWriteFailed', `The job report could not be written to your report bucket: ${failure.code} (${failure.message})`);
   }

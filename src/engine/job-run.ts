@@ -19,7 +19,7 @@ import { moveJob, type EngineContext, type StoredLocator } from './engine-contex
 import { finalizeJob } from './finalize.js';
 import type { FairPool } from '../lib/fair-pool.js';
 import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
-import { classifyFailure, withRetries } from './retry.js';
+import { classifyFailure, INTERNAL_ERROR_CODE, internalErrorMessage, withRetries } from './retry.js';
 
 export interface RunLimits {
   readonly nodeId: string;
@@ -196,7 +196,13 @@ export class JobRun {
         // What earlier checkpoints committed is not run again.
         tasks = claim.doneTasks > 0 ? all.slice(claim.doneTasks) : all;
       } catch (err) {
-        this.failJob('ManifestReadFailed', `Chunk ${claim.index} of the manifest could not be read: ${classifyFailure(err).message}`);
+        const f = classifyFailure(err);
+        if (f.kind === 'internal') {
+          this.ctx.logger.error({ jobId: this.job.id, chunk: claim.index, err }, 'reading a chunk failed with an internal error of s3batch (a bug)');
+          this.failJob(INTERNAL_ERROR_CODE, internalErrorMessage(err, `the job while reading chunk ${claim.index}`));
+        } else {
+          this.failJob('ManifestReadFailed', `Chunk ${claim.index} of the manifest could not be read: ${f.message}`);
+        }
         await this.ctx.store.releaseChunk(this.job.id, claim.index, claim.token);
         return;
       }
@@ -235,6 +241,14 @@ export class JobRun {
       // Stopped by a shutdown before it finished: not run, as far as the job is concerned.
       if (err instanceof TaskAbandoned) return undefined;
       const f = classifyFailure(err);
+      if (f.kind === 'internal') {
+        // A bug, not the store's answer: tried once (withRetries), logged here once with its stack,
+        // and the row says whose fault it is (retry.ts INTERNAL_ERROR_CODE, status 0: no S3 answer).
+        this.ctx.logger.error(
+          { jobId: this.job.id, bucket: task.bucket, key: task.key, ...(task.versionId !== undefined ? { versionId: task.versionId } : {}), err },
+          'a task failed with an internal error of s3batch (a bug)',
+        );
+      }
       return { status: 'failed', httpStatus: f.status, errorCode: f.code, message: f.resultMessage };
     } finally {
       this.limits.pool.release(this.job.accountId, this.job.id);

@@ -13,7 +13,7 @@ import { ManifestError, prepareManifest, type ChunkWithRecords, type PreparedMan
 import type { NewChunk } from '../store/job-store.js';
 import { isImplementedOperation, refusalOf, type OperationOptions } from '../operations/registry.js';
 import { moveJob, RECORDS_ENCODING, type EngineContext, type StoredLocator } from './engine-context.js';
-import { backoffMs } from './retry.js';
+import { backoffMs, INTERNAL_ERROR_CODE, internalErrorMessage } from './retry.js';
 
 export const CHUNK_SIZE = 1000;
 const ADD_BATCH = 1000;
@@ -41,6 +41,12 @@ export async function prepareJob(ctx: EngineContext, job: Job, options: PrepareO
       await ctx.store.deleteChunks(current.id);
       return fail(ctx, current, err.failureCode, err.message);
     }
+    if (err instanceof InternalFailure) {
+      ctx.logger.error({ jobId: current.id, err: err.cause }, 'preparation failed with an internal error of s3batch (a bug)');
+      await ctx.store.deleteChunks(current.id);
+      return fail(ctx, current, INTERNAL_ERROR_CODE, internalErrorMessage(err.cause, 'the job while preparing it'));
+    }
+    // The job store failed: the job stays Preparing, and the engine prepares it again on a later round.
     throw err;
   }
   return finish(ctx, current);
@@ -57,11 +63,20 @@ function refuse(job: Job): { code: string; reason: string } | undefined {
   return undefined;
 }
 
+/** An error of preparation that is no ManifestError and not the job store's: a bug of s3batch. */
+class InternalFailure extends Error {
+  constructor(cause: unknown) {
+    super('internal error while preparing a job', { cause });
+    this.name = 'InternalFailure';
+  }
+}
+
 /**
  * Reads the manifest and stores its chunks, records included, as they are cut. Each attempt
  * starts from no chunks (what a crashed or failed attempt stored is deleted first), so a retry
  * never mixes two reads. Retries only reads that failed for a transient reason; a bad manifest
- * fails at once.
+ * fails at once. Throws the ManifestError, the job store's error (which surfaces through the
+ * read when `onChunk` fails: ChunkSink.storeFailure tells it apart), or an InternalFailure.
  */
 async function readManifest(ctx: EngineContext, job: Job, chunkSize: number): Promise<void> {
   const manifest = job.spec.Manifest!;
@@ -74,7 +89,10 @@ async function readManifest(ctx: EngineContext, job: Job, chunkSize: number): Pr
       return;
     } catch (err) {
       await sink.abandon();
-      if (!(err instanceof ManifestError) || !err.retryable || attempt >= MANIFEST_ATTEMPTS) throw err;
+      if (sink.storeFailure !== undefined) throw sink.storeFailure;
+      // Neither the manifest's fault nor the store's: a bug, not a read to try again.
+      if (!(err instanceof ManifestError)) throw new InternalFailure(err);
+      if (!err.retryable || attempt >= MANIFEST_ATTEMPTS) throw err;
       ctx.logger.warn({ jobId: job.id, err }, 'manifest read failed, retrying');
       await ctx.sleep(backoffMs(attempt, { baseMs: 200, capMs: 5_000, maxAttempts: MANIFEST_ATTEMPTS }));
     }
@@ -88,14 +106,17 @@ const BATCH_BYTES = 4 * 1024 * 1024;
  * Where preparation's chunks go: each chunk's records are deflated (level 1: the bench's manifest
  * lines shrink ~8×, at ~240 MB/s on one core here) and stored in batches, the last one marked
  * final. Synchronous deflate on purpose: a ~50 KB chunk takes ~0.2 ms, and zlib's asynchronous
- * calls were both slower (bench/prepare.ts, job, 1M lines, two runs each: 1.2–1.6M vs 1.7–2.6M lines/s) and kept ~200 MB
- * more resident (native buffers freed late, in the thread pool's malloc arenas). While a batch is
+ * calls were both slower (bench/prepare.ts, job, 1M lines, two runs each: 1.2–1.6M vs
+ * 1.7–2.6M lines/s) and kept ~200 MB more resident (native buffers freed late, in the thread
+ * pool's malloc arenas). While a batch is
  * being stored the read waits for it: one batch in memory at most.
  */
 class ChunkSink {
   private batch: NewChunk[] = [];
   private batchBytes = 0;
   private storing: Promise<void> | undefined;
+  /** What the job store threw, if it did: no fault of the manifest, nor a bug of the read. */
+  storeFailure: unknown;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -115,7 +136,7 @@ class ChunkSink {
   /** Every chunk was handed over: store the rest as the final batch, and check the count. */
   async close(prepared: PreparedManifest): Promise<void> {
     await this.flush(true);
-    const { total, final } = await this.ctx.store.chunkCounts(this.jobId);
+    const { total, final } = await this.fromStore(this.ctx.store.chunkCounts(this.jobId));
     if (!final || total !== prepared.chunks.length) {
       throw new Error(`preparation stored ${total} chunks (final: ${final}) of the ${prepared.chunks.length} it cut`);
     }
@@ -126,13 +147,26 @@ class ChunkSink {
     await this.storing?.catch(() => undefined);
   }
 
-  private async flush(final: boolean): Promise<void> {
-    await this.storing;
+  /**
+   * Takes the batch at once — several chunks may be cut from one buffer before the read waits, and
+   * each must not flush a batch of its own — and stores it after the batch before it.
+   */
+  private flush(final: boolean): Promise<void> {
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    this.storing = this.ctx.store.addChunks(this.jobId, batch, { final }).then(() => undefined);
-    await this.storing;
+    const previous = this.storing ?? Promise.resolve();
+    this.storing = previous.then(() => this.fromStore(this.ctx.store.addChunks(this.jobId, batch, { final }))).then(() => undefined);
+    return this.storing;
+  }
+
+  private async fromStore<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      this.storeFailure ??= err;
+      throw err;
+    }
   }
 }
 

@@ -2,41 +2,66 @@
  * The retry policy of S3 calls, pure: which failures are worth another attempt and how long to
  * wait before it. Transient failures say nothing about the object (the store is busy, a socket
  * broke); permanent ones are the answer (NoSuchKey stays NoSuchKey) and are reported at once.
+ * Which failures are transient is s3/failure-kind.ts's one list; an error that is none of the known
+ * ones is a bug of s3batch (`internal`): never retried, reported under INTERNAL_ERROR_CODE.
  */
+import { clipText, visibleText } from '../domain/text.js';
+import { ManifestError } from '../manifests/index.js';
+import { failureKind, networkFailure, type FailureKind } from '../s3/failure-kind.js';
 import { S3PortError } from '../s3/s3-port.js';
 
-export type FailureKind =
-  /** the store asks us to slow down: retry, and lower the job's concurrency */
-  | 'throttled'
-  /** 5xx, timeouts, broken connections: retry */
-  | 'transient'
-  /** the answer about this object: fail the task now */
-  | 'permanent';
+export type { FailureKind } from '../s3/failure-kind.js';
 
 export interface ClassifiedFailure {
   readonly kind: FailureKind;
   readonly code: string;
   /** HTTP status; 0 when no answer arrived. */
   readonly status: number;
+  /** For logs and FailureReasons: the call and the store's message. */
   readonly message: string;
   /** What a completion report's ResultMessage shows: the store's message alone. */
   readonly resultMessage: string;
 }
 
-const THROTTLING = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'RequestLimitExceeded']);
-const TRANSIENT = new Set(['InternalError', 'ServiceUnavailable', 'RequestTimeout', 'NetworkError', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/**
+ * The error code of s3batch's own failures (a bug: an error the code does not know), in a task's
+ * report row (with HTTP status 0: no S3 answer came) and in a job's FailureReasons. Not S3's
+ * InternalError, which is the store's 500 and is retried: this one says the fault is s3batch's.
+ */
+export const INTERNAL_ERROR_CODE = 'S3BatchInternalError';
+
+/** `TypeError: x is not a function`, one line, short: what a user may paste into a bug report. */
+function errorSummary(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return clipText(visibleText(text), 160);
+}
+
+/**
+ * The text a user reads for an internal error (a report row's ResultMessage, a FailureReason):
+ * whose fault it is and what to do, never the stack (the server log has it). `failed` says what
+ * failed ("this task", "the job while preparing it"). The error's own words come last, so that a
+ * FailureReason clipped to its 256 characters loses only their end.
+ */
+export function internalErrorMessage(err: unknown, failed = 'this task'): string {
+  return `An internal error in s3batch failed ${failed}: a bug in s3batch, not a problem of your request or of the store. Please report it (the server log has the details): ${errorSummary(err)}`;
+}
 
 export function classifyFailure(err: unknown): ClassifiedFailure {
   if (err instanceof S3PortError) {
-    const base = { code: err.code, status: err.status, message: err.message, resultMessage: err.storeMessage };
-    if (THROTTLING.has(err.code) || err.status === 429) return { kind: 'throttled', ...base };
-    if (TRANSIENT.has(err.code) || err.status === 0 || err.status >= 500) return { kind: 'transient', ...base };
-    return { kind: 'permanent', ...base };
+    return { kind: failureKind(err), code: err.code, status: err.status, message: err.message, resultMessage: err.storeMessage };
   }
-  // Not an S3 answer (a socket error surfacing raw, a bug): no status arrived, so try again.
-  const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'transient', code: typeof code === 'string' ? code : 'NetworkError', status: 0, message, resultMessage: message };
+  if (err instanceof ManifestError) {
+    // A chunk read: a failed read may be tried again, a manifest that changed or is malformed may not.
+    return { kind: err.retryable ? 'transient' : 'permanent', code: err.failureCode, status: 0, message: err.message, resultMessage: err.message };
+  }
+  const network = networkFailure(err);
+  if (network) {
+    // A socket error surfacing raw (a body cut short) or wrapped (fetch's TypeError): no answer came.
+    const outer = err instanceof Error ? err.message : String(err);
+    const message = network.error === err || network.error.message === outer ? outer : `${outer}: ${network.error.message}`;
+    return { kind: network.transient ? 'transient' : 'permanent', code: network.code, status: 0, message, resultMessage: message };
+  }
+  return { kind: 'internal', code: INTERNAL_ERROR_CODE, status: 0, message: errorSummary(err), resultMessage: internalErrorMessage(err) };
 }
 
 export interface BackoffPolicy {
@@ -58,8 +83,9 @@ export function backoffMs(retry: number, policy: BackoffPolicy = DEFAULT_BACKOFF
 }
 
 /**
- * Runs `call` until it succeeds, fails permanently or runs out of attempts; rethrows the last
- * error. `onFailure` sees every failed attempt (the throttle controller listens here).
+ * Runs `call` until it succeeds, fails permanently (or with an internal error) or runs out of
+ * attempts; rethrows the last error. `onFailure` sees every failed attempt (the throttle
+ * controller listens here).
  */
 export async function withRetries<T>(
   call: () => Promise<T>,
@@ -79,7 +105,8 @@ export async function withRetries<T>(
     } catch (err) {
       const failure = classifyFailure(err);
       options.onFailure?.(failure);
-      if (failure.kind === 'permanent' || attempt >= policy.maxAttempts || options.stopped?.()) throw err;
+      const retryable = failure.kind === 'throttled' || failure.kind === 'transient';
+      if (!retryable || attempt >= policy.maxAttempts || options.stopped?.()) throw err;
       await options.sleep(backoffMs(attempt - 1, policy, options.random));
     }
   }

@@ -209,6 +209,9 @@ describe('S3BatchOperations_CSV_20180820: what makes preparation fail', () => {
       [new S3PortError('NoSuchBucket', 404, ''), 'ManifestNotFound', 'The bucket of the manifest does not exist (NoSuchBucket)', false],
       [new S3PortError('SlowDown', 503, ''), 'ManifestReadFailed', 'Reading the manifest failed: SlowDown (HTTP 503)', true],
       [new S3PortError('NetworkError', 0, ''), 'ManifestReadFailed', 'Reading the manifest failed: NetworkError', true],
+      [new S3PortError('InternalError', 500, ''), 'ManifestReadFailed', 'Reading the manifest failed: InternalError (HTTP 500)', true],
+      [new S3PortError('NotImplemented', 501, ''), 'ManifestReadFailed', 'Reading the manifest failed: NotImplemented (HTTP 501)', false],
+      [new S3PortError('ENOTFOUND', 0, ''), 'ManifestReadFailed', 'Reading the manifest failed: ENOTFOUND', false],
     ];
     for (const [error, code, message, retryable] of cases) {
       s3.fault = () => error;
@@ -216,6 +219,19 @@ describe('S3BatchOperations_CSV_20180820: what makes preparation fail', () => {
       expect([e.failureCode, e.message, e.retryable]).toEqual([code, message, retryable]);
       expect(e.cause).toBe(error);
     }
+  });
+
+  it('a raw socket error is a read failure (retryable when transient); an error no list knows is passed on, not blamed on the read', async () => {
+    const { s3, manifest } = setup('b,k\n');
+    s3.fault = () => Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    const reset = await failure(prepareManifest(manifest, s3, { chunkSize: 1 }));
+    expect([reset.failureCode, reset.message, reset.retryable]).toEqual(['ManifestReadFailed', 'Reading the manifest failed: aborted (ECONNRESET)', true]);
+    s3.fault = () => new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND store.invalid'), { code: 'ENOTFOUND' }) });
+    const notFound = await failure(prepareManifest(manifest, s3, { chunkSize: 1 }));
+    expect([notFound.failureCode, notFound.message, notFound.retryable]).toEqual(['ManifestReadFailed', 'Reading the manifest failed: getaddrinfo ENOTFOUND store.invalid (ENOTFOUND)', false]);
+    const bug = new TypeError("Cannot read properties of undefined (reading 'etag')");
+    s3.fault = () => bug;
+    await expect(prepareManifest(manifest, s3, { chunkSize: 1 })).rejects.toBe(bug);
   });
 
   it('a missing object or version, and a location that is not an object ARN', async () => {

@@ -6,6 +6,7 @@
  * preparation (or the chunk read) with backoff and only fails the job when it gives up.
  */
 import { clipText as clip } from '../domain/text.js';
+import { failureKind, networkFailure } from '../s3/failure-kind.js';
 import { NO_STORE_CREDENTIALS, S3PortError } from '../s3/s3-port.js';
 
 export type ManifestFailureCode =
@@ -47,31 +48,24 @@ export function s3Uri(bucket: string, key: string): string {
   return `s3://${clip(bucket, 63)}/${clip(key, 96)}`;
 }
 
-const TRANSIENT_CODES = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'RequestTimeout',
-  'NetworkError',
-  'InternalError',
-  'ServiceUnavailable',
-  'ECONNRESET',
-]);
-
-/** Whether a failed read may succeed if tried again. */
+/** Whether a failed read may succeed if tried again: s3/failure-kind.ts's one list decides. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof S3PortError) {
-    return error.status === 0 || error.status >= 500 || error.status === 429 || TRANSIENT_CODES.has(error.code);
-  }
-  return !(error instanceof ManifestError);
+  if (error instanceof ManifestError) return error.retryable;
+  const kind = failureKind(error);
+  return kind === 'throttled' || kind === 'transient';
 }
 
 /**
  * Maps a failed GET of the manifest (`what` = "the manifest", "the inventory data file s3://…")
  * to the reason the user reads. AccessDenied keeps AWS's wording. `etag` is quoted: pass only an
  * ETag the job itself named (its manifest's), never one learned by reading an object.
+ *
+ * An error that is neither the store's answer nor a known network failure is returned as it is,
+ * not as a read failure: it is a bug of s3batch (or the job store failing under preparation's
+ * `onChunk`), which the engine tells apart and reports as such (engine/preparer.ts), rather than
+ * retrying it and blaming the read.
  */
-export function readFailure(error: unknown, what: string, etag?: string): ManifestError {
+export function readFailure(error: unknown, what: string, etag?: string): unknown {
   if (error instanceof ManifestError) return error;
   if (error instanceof S3PortError) {
     switch (error.code) {
@@ -115,8 +109,15 @@ export function readFailure(error: unknown, what: string, etag?: string): Manife
         );
     }
   }
-  const detail = error instanceof Error ? error.message : String(error);
-  return new ManifestError('ManifestReadFailed', `Reading ${what} failed: ${detail}`, { retryable: true, cause: error });
+  const network = networkFailure(error);
+  if (network) {
+    // A connection that broke under the body (Node's "aborted", ECONNRESET): another read may work.
+    return new ManifestError('ManifestReadFailed', `Reading ${what} failed: ${network.error.message} (${network.code})`, {
+      retryable: network.transient,
+      cause: error,
+    });
+  }
+  return error;
 }
 
 /** The ETag without its surrounding quotes (S3 sends `"abc"`, users paste either form). */

@@ -223,7 +223,7 @@ export async function prepareInventoryManifest(manifest: JobManifest, s3: S3Port
     : { totalTasks: total, chunks, manifestEtag: result.etag, manifestVersionId: versionId };
 }
 
-function dataFileFailure(error: unknown, uri: string, what: string, truncated: boolean): ManifestError {
+function dataFileFailure(error: unknown, uri: string, what: string, truncated: boolean): unknown {
   if (error instanceof CsvSyntaxError) return syntaxFailure(error, uri);
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('Z_') && !truncated) {

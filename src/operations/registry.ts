@@ -45,7 +45,7 @@ export function operationFor(op: JobOperation, options: OperationOptions = {}): 
  */
 export async function refusalOf(op: JobOperation, accountId: string, options: OperationOptions = {}): Promise<LambdaRefusal | undefined> {
   if (op.LambdaInvoke !== undefined) {
-    if (!options.lambda) return { code: 'UnsupportedOperation', reason: 'This s3batch runs no Lambda functions' };
+    if (!options.lambda) return { code: 'UnsupportedOperation', reason: 'LambdaInvoke jobs cannot run here: this s3batch runs no Lambda functions' };
     return options.lambda.check(op.LambdaInvoke.FunctionArn ?? '', accountId);
   }
   return undefined;

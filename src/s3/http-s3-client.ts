@@ -1,13 +1,15 @@
 /**
  * The S3Port over HTTP, for any S3-compatible endpoint (AWS S3, MinIO, Ceph, another s3batch):
  * path-style requests signed with lib/sigv4's signer over one keep-alive agent. Errors become
- * S3PortErrors carrying S3's code and HTTP status; transport failures get status 0.
+ * S3PortErrors carrying S3's code and HTTP status; transport failures get status 0 (see
+ * transportFailure).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
 import { parseXml, type XmlValue } from '../lib/xml.js';
+import { networkFailure } from './failure-kind.js';
 import {
   aclRequest,
   completeXml,
@@ -98,7 +100,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         },
         resolve,
       );
-      req.on('error', (err) => reject(new S3PortError('NetworkError', 0, `${method} ${path}: ${err.message}`, { cause: err })));
+      req.on('error', (err) => reject(transportFailure(err, `${method} ${path}`)));
       if (Buffer.isBuffer(body)) req.end(body);
       else if (body) body.pipe(req);
       else req.end();
@@ -262,6 +264,23 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       agent.destroy();
     },
   };
+}
+
+/**
+ * What a request that got no answer fails with (status 0), by s3/failure-kind.ts's lists. A
+ * transient network failure (a reset, a refusal, a timeout) is NetworkError, retried. A known
+ * failure that would come again — the host name does not resolve (ENOTFOUND), TLS refused the
+ * certificate, the answer is not HTTP — keeps Node's code, so that the report row names it, and is
+ * not retried. Any other error is none Node names for a connection: a bug here, passed on as it
+ * is (an internal error).
+ *
+ * Errors of a response body cut short (Node's "aborted", ECONNRESET) surface raw from the body
+ * stream and are classified by the same lists.
+ */
+function transportFailure(err: Error, what: string): Error {
+  const network = networkFailure(err);
+  if (!network) return err;
+  return new S3PortError(network.transient ? 'NetworkError' : network.code, 0, `${what}: ${err.message}`, { cause: err });
 }
 
 async function readText(res: http.IncomingMessage): Promise<string> {

@@ -171,6 +171,12 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (isS3Error(err)) throw new S3PortError(err.code, err.status, err.message, { cause: err });
+    // A full disk is a condition, not a bug: the S3 API answers it 503 ServiceUnavailable
+    // (object-store/http/s3-api.ts toS3Error), so the in-process path does too. Any other error
+    // of the embedded store is s3batch's own failure and stays as it is (an internal error).
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC') {
+      throw new S3PortError('ServiceUnavailable', 503, 'The server is out of disk space.', { cause: err });
+    }
     throw err;
   }
 }

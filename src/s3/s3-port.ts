@@ -250,7 +250,7 @@ export interface S3Port {
 }
 
 export class S3PortError extends Error {
-  /** S3's error code, e.g. NoSuchKey, AccessDenied, SlowDown; `RequestTimeout`/`NetworkError` for transport failures. */
+  /** S3's error code, e.g. NoSuchKey, AccessDenied, SlowDown; `NetworkError` (or Node's code, ENOTFOUND…) for transport failures: s3/http-s3-client.ts transportFailure. */
   readonly code: string;
   /** The HTTP status S3 answered with; 0 when no answer arrived. */
   readonly status: number;

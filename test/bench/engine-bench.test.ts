@@ -1,4 +1,9 @@
-/** The engine bench in quick mode runs in the suite so that it cannot rot; its numbers are not checked. */
+/**
+ * The engine bench in quick mode runs in the suite so that it cannot rot; its numbers are not
+ * checked. It takes about 14 s alone on a 2-core machine and 22 s with both cores busy (two
+ * CPU-bound processes beside it): the bench gets 150 s, the test 180 s (the bench's own timeout
+ * comes first: a hung bench fails as the bench, with what it wrote to stderr).
+ */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +14,7 @@ describe('engine bench', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [path.resolve('node_modules/vite-node/vite-node.mjs'), path.resolve('bench/engine.ts'), '--quick', '--json'],
-      { encoding: 'utf8', timeout: 90_000 },
+      { encoding: 'utf8', timeout: 150_000 },
     );
     const line = stdout.split('\n').find((l) => l.startsWith('{"tasks"'));
     expect(line, stdout).toBeDefined();
@@ -22,5 +27,5 @@ describe('engine bench', () => {
     expect(Object.keys(r.firstTaskMs).sort()).toEqual(['http', 'httpSmall', 'local', 'localSmall']);
     for (const ms of Object.values(r.firstTaskMs)) expect(ms).toBeGreaterThan(0);
     for (const mb of Object.values(r.peakRssMb)) expect(mb).toBeGreaterThan(10);
-  }, 120_000);
+  }, 180_000);
 });

@@ -6,6 +6,7 @@ import { prepareJob } from '../../src/engine/preparer.js';
 import { prepareManifest } from '../../src/manifests/index.js';
 import { resultFileKey } from '../../src/reports/index.js';
 import { S3PortError, type S3Port } from '../../src/s3/s3-port.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { ACCOUNT, openBench, type Bench } from './harness.js';
 
 const engines: Engine[] = [];
@@ -262,6 +263,79 @@ describe('engine', () => {
     expect(done.failureReasons).toEqual([
       { FailureCode: 'ReportWriteFailed', FailureReason: expect.stringMatching(/^The job report could not be written to your report bucket: NoSuchBucket/) as unknown },
     ]);
+  });
+
+  describe('errors are classified, never guessed', () => {
+    const INTERNAL_ROW = /^data,bug,,failed,0,S3BatchInternalError,"An internal error in s3batch failed this task: a bug in s3batch, not a problem of your request or of the store\. Please report it \(the server log has the details\): TypeError: Cannot read properties of undefined \(reading 'versionId'\)"$/;
+    const errorsIn = (lines: Array<Record<string, unknown>>) => lines.filter((l) => l.level === 50);
+
+    it('a task whose operation throws a bug is tried once, fails with S3BatchInternalError and is logged once with its stack; a reset is retried', async () => {
+      const b = await openBench();
+      const { logger, lines: log } = capturingLogger('debug');
+      const lines = [...objects(b, 20), 'data,bug', 'data,reset'];
+      b.s3.put('data', 'bug', 'x');
+      b.s3.put('data', 'reset', 'x');
+      const calls = { bug: 0, reset: 0 };
+      b.s3.fault = (op, ref) => {
+        if (op !== 'putTagging') return undefined;
+        if (ref.key === 'bug') return calls.bug++, new TypeError("Cannot read properties of undefined (reading 'versionId')");
+        if (ref.key === 'reset' && ++calls.reset < 3) return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+        return undefined;
+      };
+      const job = await b.createJob({}, lines);
+      startEngine(b, { logger });
+      const done = await until(b, job.id, ['Complete', 'Failed']);
+      expect(done.status).toBe('Complete');
+      expect(done.progress).toMatchObject({ totalTasks: 22, succeededTasks: 21, failedTasks: 1 });
+      expect(calls).toEqual({ bug: 1, reset: 3 });
+      expect(b.s3.tags('data', 'reset')).toEqual([{ key: 'k', value: 'v' }]);
+      expect(reportRows(b, done, 'failed')).toEqual([expect.stringMatching(INTERNAL_ROW)]);
+      const errors = errorsIn(log);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ jobId: job.id, bucket: 'data', key: 'bug', err: { type: 'TypeError', message: "Cannot read properties of undefined (reading 'versionId')" } });
+      expect((errors[0]!.err as { stack: string }).stack).toMatch(/^TypeError: .*\n\s+at /);
+    });
+
+    it('a report write that throws a bug is tried once: the job ends with its counts and an S3BatchInternalError reason, logged with its stack', async () => {
+      const b = await openBench();
+      const { logger, lines: log } = capturingLogger('debug');
+      let puts = 0;
+      b.s3.fault = (op, ref) => (op === 'put' && ref.bucket === 'reports' ? (puts++, new TypeError('part.open is not a function')) : undefined);
+      const job = await b.createJob({}, objects(b, 3));
+      startEngine(b, { logger });
+      const done = await until(b, job.id, ['Complete', 'Failed']);
+      expect([done.status, puts]).toEqual(['Complete', 1]);
+      expect(done.progress).toMatchObject({ totalTasks: 3, succeededTasks: 3 });
+      expect(done.failureReasons).toEqual([
+        { FailureCode: 'S3BatchInternalError', FailureReason: expect.stringMatching(/^An internal error in s3batch failed writing the job report: a bug in s3batch/) as unknown },
+      ]);
+      const errors = errorsIn(log);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ jobId: job.id, err: { type: 'TypeError' } });
+      expect((errors[0]!.err as { stack: string }).stack).toMatch(/\n\s+at /);
+    });
+
+    it('a chunk read (of a job prepared by an older version) that throws a bug is tried once and fails the job as an internal error', async () => {
+      const b = await openBench();
+      const { logger, lines: log } = capturingLogger('debug');
+      const job = await b.createJob({}, objects(b, 30));
+      const manifest = job.spec.Manifest!;
+      const key = manifest.Location.ObjectArn.split('/').pop()!;
+      const { etag } = await b.s3.headObject({ bucket: 'manifests', key });
+      await b.store.transition(job.id, ['New'], 'Preparing', b.clock.now);
+      const prepared = await prepareManifest(manifest, b.s3, { chunkSize: 10 });
+      await b.store.addChunks(job.id, prepared.chunks.map((chunk) => ({ index: chunk.index, taskCount: chunk.taskCount, locator: { chunk, pin: { manifestEtag: etag } } })), { final: true });
+      await b.store.transition(job.id, ['Preparing'], 'Ready', b.clock.now);
+      let gets = 0;
+      b.s3.fault = (op, ref) => (op === 'get' && ref.bucket === 'manifests' ? (gets++, new TypeError('locator.end is not a number')) : undefined);
+      startEngine(b, { logger, limits: { globalConcurrency: 16, leaseMs: 30_000, chunkClaimBatch: 1 } });
+      const done = await until(b, job.id, ['Complete', 'Failed']);
+      expect([done.status, gets]).toEqual(['Failed', 1]);
+      expect(done.failureReasons).toEqual([
+        { FailureCode: 'S3BatchInternalError', FailureReason: expect.stringMatching(/^An internal error in s3batch failed the job while reading chunk 0: a bug in s3batch/) as unknown },
+      ]);
+      expect(errorsIn(log)).toEqual([expect.objectContaining({ jobId: job.id, chunk: 0, err: expect.objectContaining({ type: 'TypeError' }) })]);
+    });
   });
 
   it('deletes jobs 90 days after they ended, and only those', async () => {

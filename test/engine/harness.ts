@@ -23,6 +23,8 @@ afterEach(async () => {
 
 export interface Bench {
   readonly store: JobStore;
+  /** The store's SQLite file (a test may open a second connection to it). */
+  readonly dbPath: string;
   readonly events: JobEvents;
   readonly s3: MemoryS3;
   readonly ctx: EngineContext;
@@ -32,9 +34,10 @@ export interface Bench {
   job(id: string): Promise<Job>;
 }
 
-export async function openBench(): Promise<Bench> {
+export async function openBench(options: { busyTimeoutMs?: number } = {}): Promise<Bench> {
   const dir = await mkdtemp(path.join(tmpdir(), 's3batch-engine-'));
-  const store = await openSqliteJobStore({ path: path.join(dir, 'jobs.db') });
+  const dbPath = path.join(dir, 'jobs.db');
+  const store = await openSqliteJobStore({ path: dbPath, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
   cleanups.push(async () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -57,6 +60,7 @@ export async function openBench(): Promise<Bench> {
   let seq = 0;
   return {
     store,
+    dbPath,
     events,
     s3,
     ctx,

@@ -13,6 +13,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { prng } from './seed.js';
 
 export interface FaultProxyOptions {
   readonly target: string;
@@ -124,14 +125,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   const slowDownRate = options.slowDownRate ?? 0;
   const resetRate = options.resetRate ?? 0;
-  let state = options.seed ?? 42;
-  // mulberry32: small, seeded, good enough to spread faults.
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = prng(options.seed ?? 42).next;
   const seen = new Map<string, number>();
   const counts = { requests: 0, slowDowns: 0, resets: 0 };
   const log: ProxyRequest[] = [];

@@ -3,13 +3,17 @@
  * store, server A runs the engine. Everything the job touches — manifest, objects, report — lives
  * in B, and A's embedded store must receive nothing. Then the same through a proxy that injects
  * SlowDown answers and broken connections: transient faults are retried until every task
- * succeeds; a permanent one (NoSuchKey) is reported after exactly one request.
+ * succeeds; a permanent one (NoSuchKey) is reported after exactly one request. And an endpoint
+ * that is no S3 at all (a wrong port) fails the job after one request, saying what answered.
  */
+import net from 'node:net';
 import { GetObjectTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { CreateJobCommand } from '@aws-sdk/client-s3-control';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBuckets, createTaggingJob, putAll, reportRows, until } from '../helpers/engine-jobs.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
-import { ACCOUNT_A, ACCOUNT_B, controlClient, startRemotePair, type TestServer } from '../helpers/server.js';
+import { jobInput } from '../helpers/jobs.js';
+import { ACCOUNT_A, ACCOUNT_B, controlClient, remoteStoreEnv, startRemotePair, startTestServer, type TestServer } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
 const proxies: FaultProxy[] = [];
@@ -76,4 +80,24 @@ describe('engine with a remote store', () => {
     expect(rows.find((r) => r.startsWith('data,no/such/key,'))).toMatch(/,failed,404,NoSuchKey,/);
     await expectEmbeddedStoreEmpty(engine);
   }, 40_000);
+
+  it('an endpoint that answers no HTTP (a wrong port) fails the job in preparation after one connection, naming the parser error', async () => {
+    const connections: net.Socket[] = [];
+    const notS3 = net.createServer((socket) => {
+      connections.push(socket);
+      socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    });
+    await new Promise<void>((resolve) => notS3.listen(0, '127.0.0.1', resolve));
+    try {
+      const engine = await startTestServer(remoteStoreEnv(`http://127.0.0.1:${(notS3.address() as net.AddressInfo).port}`), undefined, { engine: true });
+      const control = controlClient(engine);
+      const { JobId } = await control.send(new CreateJobCommand(jobInput()));
+      const job = await until(control, JobId!, ['Failed', 'Complete', 'Suspended', 'Ready', 'Active']);
+      expect(job.Status).toBe('Failed');
+      expect(job.FailureReasons).toEqual([{ FailureCode: 'ManifestReadFailed', FailureReason: expect.stringMatching(/^Reading the manifest failed: HPE_[A-Z_]+$/) }]);
+      expect(connections).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => notS3.close(resolve));
+    }
+  });
 });

@@ -3,6 +3,14 @@
  * PutObject and of a CompleteMultipartUpload. After a restart on the same data dir the object is
  * whole (the old version or the new one, byte for byte), and no temp file or unreferenced blob
  * is left on disk.
+ *
+ * The kill points (how much of the body was sent, how long after the request the kill comes) are
+ * drawn from a seed, which each test's name shows. To replay a failed run:
+ * S3BATCH_CRASH_SEED=<seed> npx vitest run test/object-store/crash.test.ts (the timing of the
+ * processes still varies from run to run).
+ *
+ * Time: the PutObject case takes about 8 s alone on a 2-core machine and 16 s with both cores
+ * busy (two CPU-bound processes beside it), the multipart case 3 s and 7 s; the limit is 90 s each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -20,6 +28,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prng, seedFrom } from '../helpers/seed.js';
 import { ACCOUNT_A, ACCOUNT_B } from '../helpers/server.js';
 import { bodyBytes, md5Hex, s3Client, testData } from './helpers.js';
 import { signedRequest } from './raw.js';
@@ -27,6 +36,9 @@ import { signedRequest } from './raw.js';
 const VITE_NODE = path.resolve('node_modules/vite-node/vite-node.mjs');
 const CHILD = path.resolve('test/object-store/fixtures/child-server.ts');
 const MiB = 1024 * 1024;
+const SEED = seedFrom('S3BATCH_CRASH_SEED');
+/** A slow test's limit: several times what it takes with both cores of a 2-core machine busy. */
+const TIMEOUT_MS = 90_000;
 
 interface Child {
   url: string;
@@ -118,7 +130,8 @@ async function partialPut(url: string, dataDir: string, key: string, data: Buffe
 }
 
 describe('crash safety (SIGKILL of a child server)', () => {
-  it('during a large PutObject: the old object survives whole, leftovers are swept', async () => {
+  it(`during a large PutObject: the old object survives whole, leftovers are swept (seed ${SEED})`, async () => {
+    const random = prng(SEED).next;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 's3batch-crash-'));
     dirs.add(dataDir);
     let child = await startChild(dataDir);
@@ -128,8 +141,8 @@ describe('crash safety (SIGKILL of a child server)', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'crash', Key: 'obj', Body: old }));
     const fresh = testData(48 * MiB);
 
-    // 1. killed mid-body
-    await partialPut(child.url, dataDir, 'obj', fresh, 24 * MiB);
+    // 1. killed mid-body: after 4 to 44 MiB of the 48
+    await partialPut(child.url, dataDir, 'obj', fresh, Math.floor((4 + random() * 40) * MiB));
     expect((await diskState(dataDir)).temp.length).toBe(1);
     await kill(child);
     child = await startChild(dataDir);
@@ -139,8 +152,9 @@ describe('crash safety (SIGKILL of a child server)', () => {
     expect(disk.temp).toEqual([]);
     expect(disk.blobs).toEqual(disk.referenced);
 
-    // 2. killed after the whole body was sent, at some point of fsync / rename / commit
-    for (const delayMs of [0, 15, 40]) {
+    // 2. killed after the whole body was sent, at some point of fsync / rename / commit: soon
+    // (0–10 ms), later (10–30 ms) and late (30–60 ms) after the request
+    for (const delayMs of [random() * 10, 10 + random() * 20, 30 + random() * 30]) {
       const put = signedRequest(child.url, 'PUT', '/crash/obj', { body: fresh, payloadHash: 'UNSIGNED-PAYLOAD' }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, delayMs));
       await kill(child);
@@ -153,9 +167,10 @@ describe('crash safety (SIGKILL of a child server)', () => {
       expect(disk.blobs).toEqual(disk.referenced);
     }
     await kill(child);
-  });
+  }, TIMEOUT_MS);
 
-  it('during CompleteMultipartUpload: the object is the old one or the new one, whole', async () => {
+  it(`during CompleteMultipartUpload: the object is the old one or the new one, whole (seed ${SEED})`, async () => {
+    const random = prng(SEED).next;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 's3batch-crash-'));
     dirs.add(dataDir);
     let child = await startChild(dataDir);
@@ -171,7 +186,7 @@ describe('crash safety (SIGKILL of a child server)', () => {
     }
     const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
     const complete = signedRequest(child.url, 'POST', '/crash/mp', { query: { uploadId: UploadId as string }, body: Buffer.from(xml) }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, random() * 5));
     await kill(child);
     await complete;
     child = await startChild(dataDir);
@@ -181,5 +196,5 @@ describe('crash safety (SIGKILL of a child server)', () => {
     expect(disk.temp).toEqual([]);
     expect(disk.blobs).toEqual(disk.referenced);
     await kill(child);
-  });
+  }, TIMEOUT_MS);
 });

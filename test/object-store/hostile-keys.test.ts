@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prng } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/server.js';
 import { bodyBytes, s3Client } from './helpers.js';
 
@@ -46,20 +47,8 @@ const FIXED = [
 
 const FRAGMENTS = ['..', '.', '/', '//', '\\', '%2F', '%00', '\u0000', 'é', '😀', '\u202e', ' ', '+', '?', '#', '&', '~', 'etc', 'passwd', 'objects', 'tmp', '00', 'ff', '%', '*', '\t'];
 
-/** A small seeded PRNG (mulberry32): the run is reproducible from the seed in the test name. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomKeys(seed: number, n: number): string[] {
-  const rnd = prng(seed);
+  const rnd = prng(seed).next;
   const keys = new Set<string>();
   while (keys.size < n) {
     const parts = 1 + Math.floor(rnd() * 8);

@@ -2,27 +2,16 @@
  * A data dir written before the user-metadata rule (lib/user-metadata.ts): objects and uploads
  * whose stored metadata holds names no HTTP header can carry, planted straight in objects.db.
  */
-import { Writable } from 'node:stream';
 import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
+import { capturingLogger } from '../helpers/logs.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { plantUserMetadata, s3Client } from './helpers.js';
 
+export { capturingLogger };
+
 /** What the server logs (at warn) for each read that skips such names. */
 export const SKIPPED_MESSAGE = 'object store: stored metadata names that no HTTP header can carry were left out of a read';
-
-/** A logger whose warnings are kept in `lines`. */
-export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'warn' }, sink), lines };
-}
 
 /** Names a data dir written before the rule may hold, next to good ones (two of them one header). */
 export const LEGACY = { keep: 'yes', 'owner name': 'x', ключ: 'y', 'a:b': 'z', 'a\r\nb': 'w', Owner: 'first', owner: 'second', 'Mixed-Case': 'm' };
