@@ -31,6 +31,7 @@ import type {
   ListVersionsResult,
   LockMode,
   ObjectLockConfiguration,
+  ObjectEncryptionUpdate,
   ObjectRef,
   PartResult,
   PutObjectInput,
@@ -105,6 +106,11 @@ export interface ObjectStore {
   ): Promise<{ versionId?: string }>;
   getObjectLegalHold(account: string, ref: ObjectRef): Promise<{ status: 'ON' | 'OFF' }>;
   putObjectLegalHold(account: string, ref: ObjectRef, on: boolean): Promise<{ versionId?: string }>;
+  /**
+   * UpdateObjectEncryption: the version's recorded encryption becomes SSE-KMS with the key given,
+   * in place — no data is copied, and its ETag, LastModified, checksum and storage class stay.
+   */
+  updateObjectEncryption(account: string, ref: ObjectRef, update: ObjectEncryptionUpdate): Promise<void>;
 
   /** The canonical user id S3 shows for an account. */
   canonicalIdOf(account: string): string;

@@ -73,6 +73,15 @@ export interface ServerSideEncryption {
   readonly bucketKeyEnabled?: boolean;
 }
 
+/**
+ * UpdateObjectEncryption's request (S3 API Reference, UpdateObjectEncryption): the object's new
+ * encryption, which S3 takes only as SSE-KMS with a key ARN. Members are optional as a request may
+ * leave them out: the store refuses such a request as S3 does.
+ */
+export interface ObjectEncryptionUpdate {
+  readonly sseKms?: { readonly kmsKeyArn?: string; readonly bucketKeyEnabled?: boolean };
+}
+
 /** The encryption a write asks for (x-amz-server-side-encryption*); absent = the default (SSE-S3). */
 export interface EncryptionRequest {
   readonly algorithm?: SseAlgorithm;

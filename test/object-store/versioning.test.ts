@@ -196,6 +196,75 @@ describe('object lock', () => {
   });
 });
 
+describe('object lock: changing a retention or a legal hold', () => {
+  /** S3's code, status and message of a refusal. */
+  const refusal = async (p: Promise<unknown>) => {
+    const e = await errorOf(p);
+    return [e.name, e.status, e.message];
+  };
+  const retention = (s3: S3Client, Key: string, Mode: 'GOVERNANCE' | 'COMPLIANCE' | undefined, until: number | undefined, BypassGovernanceRetention?: boolean) =>
+    s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: 'vault',
+        Key,
+        Retention: { ...(Mode ? { Mode } : {}), ...(until !== undefined ? { RetainUntilDate: new Date(until) } : {}) },
+        ...(BypassGovernanceRetention !== undefined ? { BypassGovernanceRetention } : {}),
+      }),
+    );
+  const retentionOf = async (s3: S3Client, Key: string) => {
+    const r = (await s3.send(new GetObjectRetentionCommand({ Bucket: 'vault', Key }))).Retention;
+    return [r?.Mode, r?.RetainUntilDate?.getTime()];
+  };
+  const DENIED = ['AccessDenied', 403, 'Access Denied'];
+
+  it('COMPLIANCE: extended only — shortened, removed or made GOVERNANCE is 403 "Access Denied", bypass or not', async () => {
+    const s3 = await client();
+    await s3.send(new CreateBucketCommand({ Bucket: 'vault', ObjectLockEnabledForBucket: true }));
+    await s3.send(new PutObjectCommand({ Bucket: 'vault', Key: 'c', Body: 'c' }));
+    const until = Date.now() + 3_600_000;
+    await retention(s3, 'c', 'COMPLIANCE', until);
+    for (const bypass of [undefined, true]) {
+      expect(await refusal(retention(s3, 'c', 'COMPLIANCE', until - 60_000, bypass))).toEqual(DENIED);
+      expect(await refusal(retention(s3, 'c', undefined, undefined, bypass))).toEqual(DENIED);
+      expect(await refusal(retention(s3, 'c', 'GOVERNANCE', until + 60_000, bypass))).toEqual(DENIED);
+    }
+    expect(await retentionOf(s3, 'c')).toEqual(['COMPLIANCE', until]);
+    await retention(s3, 'c', 'COMPLIANCE', until + 60_000);
+    expect(await retentionOf(s3, 'c')).toEqual(['COMPLIANCE', until + 60_000]);
+  });
+
+  it('GOVERNANCE: extended or made COMPLIANCE freely; shortened or removed only with the bypass (else 403 "Access Denied")', async () => {
+    const s3 = await client();
+    await s3.send(new CreateBucketCommand({ Bucket: 'vault', ObjectLockEnabledForBucket: true }));
+    for (const key of ['g1', 'g2']) await s3.send(new PutObjectCommand({ Bucket: 'vault', Key: key, Body: key }));
+    const until = Date.now() + 3_600_000;
+    await retention(s3, 'g1', 'GOVERNANCE', until);
+    expect(await refusal(retention(s3, 'g1', 'GOVERNANCE', until - 60_000))).toEqual(DENIED);
+    expect(await refusal(retention(s3, 'g1', 'GOVERNANCE', until - 60_000, false))).toEqual(DENIED);
+    expect(await refusal(retention(s3, 'g1', undefined, undefined))).toEqual(DENIED);
+    expect(await retentionOf(s3, 'g1')).toEqual(['GOVERNANCE', until]);
+    await retention(s3, 'g1', 'GOVERNANCE', until - 60_000, true);
+    expect(await retentionOf(s3, 'g1')).toEqual(['GOVERNANCE', until - 60_000]);
+    await retention(s3, 'g1', undefined, undefined, true);
+    await expectS3Error(s3.send(new GetObjectRetentionCommand({ Bucket: 'vault', Key: 'g1' })), 'NoSuchObjectLockConfiguration', 404);
+
+    await retention(s3, 'g2', 'GOVERNANCE', until);
+    await retention(s3, 'g2', 'GOVERNANCE', until + 60_000);
+    await retention(s3, 'g2', 'COMPLIANCE', until + 60_000);
+    expect(await retentionOf(s3, 'g2')).toEqual(['COMPLIANCE', until + 60_000]);
+  });
+
+  it('a bucket without Object Lock: retention and legal hold are 400 InvalidRequest "Bucket is missing Object Lock Configuration"', async () => {
+    const s3 = await client();
+    await s3.send(new CreateBucketCommand({ Bucket: 'plain' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'k', Body: 'k' }));
+    const missing = ['InvalidRequest', 400, 'Bucket is missing Object Lock Configuration'];
+    expect(await refusal(s3.send(new PutObjectRetentionCommand({ Bucket: 'plain', Key: 'k', Retention: { Mode: 'GOVERNANCE', RetainUntilDate: new Date(Date.now() + 60_000) } })))).toEqual(missing);
+    expect(await refusal(s3.send(new PutObjectLegalHoldCommand({ Bucket: 'plain', Key: 'k', LegalHold: { Status: 'ON' } })))).toEqual(missing);
+    expect(await refusal(s3.send(new PutObjectLegalHoldCommand({ Bucket: 'plain', Key: 'k', LegalHold: { Status: 'OFF' } })))).toEqual(missing);
+  });
+});
+
 describe('storage classes and restore', () => {
   it('GLACIER and DEEP_ARCHIVE objects are readable only after a restore has run its delay', async () => {
     const s3 = await client({ S3BATCH_RESTORE_DELAY_MS: '600' });

@@ -135,6 +135,7 @@ export const ROUTES: readonly S3Route[] = [
   route('PutObjectRetention', 'PUT', 'object', 'retention', sub.putObjectRetention),
   route('GetObjectLegalHold', 'GET', 'object', 'legal-hold', sub.getObjectLegalHold),
   route('PutObjectLegalHold', 'PUT', 'object', 'legal-hold', sub.putObjectLegalHold),
+  route('UpdateObjectEncryption', 'PUT', 'object', 'encryption', sub.updateObjectEncryption),
 ];
 
 const TABLE = new Map<string, S3Route[]>();

@@ -38,6 +38,7 @@ import {
   putObjectRetention,
   putObjectTagging,
   restoreObject,
+  updateObjectEncryption,
 } from './subresources.js';
 
 export interface LocalObjectStoreOptions {
@@ -261,6 +262,7 @@ function createLocalObjectStore(core: Core): ObjectStore {
     putObjectRetention: (account, ref, retention, options) => later(() => putObjectRetention(core, account, ref, retention, options)),
     getObjectLegalHold: (account, ref) => later(() => getObjectLegalHold(core, account, ref)),
     putObjectLegalHold: (account, ref, on) => later(() => putObjectLegalHold(core, account, ref, on)),
+    updateObjectEncryption: (account, ref, update) => later(() => updateObjectEncryption(core, account, ref, update)),
 
     canonicalIdOf,
     async close() {

@@ -128,6 +128,7 @@ export function prepareStatements(db: Database.Database) {
     setRestore: db.prepare<[number, number, number]>('UPDATE versions SET restore_ready_ms = ?, restore_expiry_ms = ? WHERE seq = ?'),
     setRetention: db.prepare<[string | null, number | null, number]>('UPDATE versions SET lock_mode = ?, lock_until_ms = ? WHERE seq = ?'),
     setLegalHold: db.prepare<[number, number]>('UPDATE versions SET legal_hold = ? WHERE seq = ?'),
+    setMeta: db.prepare<[string, number]>('UPDATE versions SET meta_json = ? WHERE seq = ?'),
     listLatest: db.prepare<[string, Buffer, number], VersionRow>(
       'SELECT * FROM versions WHERE bucket = ? AND is_latest = 1 AND key >= ? ORDER BY key LIMIT ?',
     ),
@@ -244,6 +245,15 @@ export function encryptionOf(row: { meta_json: string }): ServerSideEncryption {
 export function metaJson(metadata: ObjectMetadata, encryption: ServerSideEncryption): string {
   const stored: StoredMeta = { system: metadata.system, user: metadata.user, sse: encryption };
   return JSON.stringify(stored);
+}
+
+/**
+ * meta_json with its encryption replaced and the metadata kept exactly as stored (a read's
+ * filtering of names no header can carry, readableUser, must not become a write).
+ */
+export function withEncryption(row: { meta_json: string }, encryption: ServerSideEncryption): string {
+  const stored = JSON.parse(row.meta_json) as StoredMeta;
+  return JSON.stringify({ ...stored, sse: encryption } satisfies StoredMeta);
 }
 
 export function aclOf(row: { acl_json: string }): AccessControlPolicy {
