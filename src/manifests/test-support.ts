@@ -187,6 +187,19 @@ export class MemoryS3 implements S3Port {
     return version.versionId === undefined ? { tags } : { tags, versionId: version.versionId };
   }
 
+  /** Retention, legal holds and encryption updates are exercised against the real ports (test/s3). */
+  async putObjectRetention(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no Object Lock');
+  }
+
+  async putObjectLegalHold(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no Object Lock');
+  }
+
+  async updateObjectEncryption(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no encryption');
+  }
+
   /** Multipart copy is exercised against the real ports (test/s3); MemoryS3 copies in one call. */
   async createMultipartUpload(): Promise<never> {
     throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');

@@ -17,9 +17,12 @@ import {
   copyHeaders,
   createUploadHeaders,
   encodeKey,
+  legalHoldXml,
   metadataFromHeaders,
+  objectEncryptionXml,
   requestPayerHeader,
   restoreXml,
+  retentionXml,
   taggingXml,
   uploadPartCopyHeaders,
 } from './http-s3-requests.js';
@@ -32,11 +35,13 @@ import {
   type ObjectHead,
   type ObjectRef,
   type PortAcl,
+  type PortRetention,
   type PortTag,
   type PutObjectOptions,
   type ReadOptions,
   type RestoreObjectRequest,
   type S3Port,
+  type UpdateObjectEncryptionRequest,
   type UploadPartCopyRequest,
   type UploadRef,
   type VersionResult,
@@ -63,6 +68,9 @@ function objectPath(ref: { bucket: string; key: string }): string {
 }
 
 const UNSIGNED = 'UNSIGNED-PAYLOAD';
+
+/** An If-Match value no object can match: S3 ETags are hex digests, with a `-N` suffix at most. */
+const NO_OBJECT_ETAG = '"s3batch-UpdateObjectEncryption-is-not-a-PutObject"';
 
 export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
   const endpoint = new URL(options.endpoint);
@@ -136,9 +144,12 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       const headers: Record<string, string> = {};
       if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
       if (opts.ifMatch) headers['if-match'] = opts.ifMatch.startsWith('"') ? opts.ifMatch : `"${opts.ifMatch}"`;
-      const res = await send('GET', objectPath(ref), versionQuery(ref), headers, undefined);
+      // The canonical query is sorted: partNumber < versionId.
+      const query = [...(opts.partNumber !== undefined ? [`partNumber=${opts.partNumber}`] : []), ...(ref.versionId ? [versionQuery(ref)] : [])].join('&');
+      const res = await send('GET', objectPath(ref), query, headers, undefined);
       if (res.statusCode !== 200 && res.statusCode !== 206) return fail(res, `GetObject s3://${ref.bucket}/${ref.key}`);
-      return { ...head(res), body: res };
+      const partsCount = Number(res.headers['x-amz-mp-parts-count']);
+      return { ...head(res), ...(opts.partNumber !== undefined && Number.isInteger(partsCount) && partsCount > 0 ? { partsCount } : {}), body: res };
     },
     async headObject(ref: ObjectRef, opts: ReadOptions = {}) {
       const res = await send('HEAD', objectPath(ref), versionQuery(ref), requestPayerHeader(opts.requestPayer), undefined);
@@ -193,6 +204,44 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       res.resume();
       const versionId = res.headers['x-amz-version-id'];
       return { status: res.statusCode === 202 ? 'accepted' : 'extended', ...(typeof versionId === 'string' ? { versionId } : {}) } as const;
+    },
+    async putObjectRetention(ref: ObjectRef, retention: PortRetention, opts: { readonly bypassGovernanceRetention?: boolean } = {}) {
+      const body = retentionXml(retention);
+      // S3 requires Content-MD5 (or a checksum) on PutObjectRetention and PutObjectLegalHold.
+      const headers: Record<string, string> = { 'content-type': 'application/xml', 'content-md5': contentMd5(body), 'content-length': String(body.length) };
+      if (opts.bypassGovernanceRetention === true) headers['x-amz-bypass-governance-retention'] = 'true';
+      const res = await send('PUT', objectPath(ref), subresource('retention', ref), headers, body);
+      return versionOf(res, 200, `PutObjectRetention s3://${ref.bucket}/${ref.key}`);
+    },
+    async putObjectLegalHold(ref: ObjectRef, on: boolean) {
+      const body = legalHoldXml(on);
+      const headers = { 'content-type': 'application/xml', 'content-md5': contentMd5(body), 'content-length': String(body.length) };
+      const res = await send('PUT', objectPath(ref), subresource('legal-hold', ref), headers, body);
+      return versionOf(res, 200, `PutObjectLegalHold s3://${ref.bucket}/${ref.key}`);
+    },
+    async updateObjectEncryption(ref: ObjectRef, request: UpdateObjectEncryptionRequest) {
+      const what = `UpdateObjectEncryption s3://${ref.bucket}/${ref.key}`;
+      const body = objectEncryptionXml(request);
+      const headers = {
+        'content-type': 'application/xml',
+        'content-md5': contentMd5(body),
+        'content-length': String(body.length),
+        // A store that does not know this call may take `PUT /{key}?encryption` for a PutObject
+        // and replace the object with this XML (MinIO's router sends every object PUT it does not
+        // recognise to PutObject). Two conditions that no object can meet — an ETag no object has,
+        // and "only if there is no object" — make any such store refuse the write with 412,
+        // whether the key exists or not; S3 ignores conditional headers on calls that take none.
+        'if-match': NO_OBJECT_ETAG,
+        'if-none-match': '*',
+      };
+      const res = await send('PUT', objectPath(ref), subresource('encryption', ref), headers, body);
+      if (res.statusCode === 412) {
+        res.resume();
+        const message = 'The store does not implement UpdateObjectEncryption: it answered 412 PreconditionFailed, as to a PutObject whose conditions failed';
+        throw new S3PortError('NotImplemented', 501, `${what}: ${message}`, { storeMessage: message });
+      }
+      if (res.statusCode !== 200) return fail(res, what);
+      res.resume();
     },
     async copyObject(request: CopyObjectRequest) {
       const what = `CopyObject s3://${request.source.bucket}/${request.source.key} to s3://${request.bucket}/${request.key}`;

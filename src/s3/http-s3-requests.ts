@@ -19,8 +19,10 @@ import {
   type PortMetadata,
   type PortObjectLock,
   type PortPermission,
+  type PortRetention,
   type PortTag,
   type RestoreObjectRequest,
+  type UpdateObjectEncryptionRequest,
   type UploadPartCopyRequest,
 } from './s3-port.js';
 
@@ -188,6 +190,37 @@ export function restoreXml(request: RestoreObjectRequest): Buffer {
       '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
       Days: request.days,
       GlacierJobParameters: request.tier !== undefined ? { Tier: request.tier } : undefined,
+    },
+  });
+  return Buffer.from(xml, 'utf8');
+}
+
+/**
+ * The PutObjectRetention body (S3 API Reference, PutObjectRetention): Mode and RetainUntilDate,
+ * or an empty `<Retention/>`, which removes the retention.
+ */
+export function retentionXml(retention: PortRetention): Buffer {
+  const xml = buildXml({
+    Retention: {
+      '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
+      Mode: retention.mode,
+      RetainUntilDate: retention.retainUntil !== undefined ? new Date(retention.retainUntil).toISOString() : undefined,
+    },
+  });
+  return Buffer.from(xml, 'utf8');
+}
+
+/** The PutObjectLegalHold body. */
+export function legalHoldXml(on: boolean): Buffer {
+  return Buffer.from(buildXml({ LegalHold: { '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/', Status: on ? 'ON' : 'OFF' } }), 'utf8');
+}
+
+/** The UpdateObjectEncryption body, as @aws-sdk/client-s3's UpdateObjectEncryptionCommand sends it. */
+export function objectEncryptionXml(request: UpdateObjectEncryptionRequest): Buffer {
+  const xml = buildXml({
+    ObjectEncryption: {
+      '@xmlns': 'http://s3.amazonaws.com/doc/2006-03-01/',
+      'SSE-KMS': { KMSKeyArn: request.kmsKeyArn, BucketKeyEnabled: request.bucketKeyEnabled },
     },
   });
   return Buffer.from(xml, 'utf8');

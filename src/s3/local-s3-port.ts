@@ -22,11 +22,13 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
           ...(ref.versionId !== undefined ? { versionId: ref.versionId } : {}),
           ...(options.range ? { range: { start: options.range.start, ...(options.range.end !== undefined ? { end: options.range.end } : {}) } } : {}),
           ...(conditions ? { conditions } : {}),
+          ...(options.partNumber !== undefined ? { partNumber: options.partNumber } : {}),
         });
         return {
           etag: result.info.etag,
           contentLength: result.contentLength,
           ...(result.info.versionId !== undefined ? { versionId: result.info.versionId } : {}),
+          ...(options.partNumber !== undefined && result.info.partsCount !== undefined ? { partsCount: result.info.partsCount } : {}),
           body: result.body,
         };
       }),
@@ -66,6 +68,17 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
     deleteObjectTagging: (ref) => mapped(() => store.deleteObjectTagging(accountId, ref)),
     putObjectAcl: (ref, acl) => mapped(() => store.putObjectAcl(accountId, ref, aclForStore(store, accountId, acl))),
     restoreObject: (ref, request) => mapped(() => store.restoreObject(accountId, ref, request)),
+    putObjectRetention: (ref, retention, options = {}) =>
+      mapped(() =>
+        store.putObjectRetention(accountId, ref, retention, options.bypassGovernanceRetention === true ? { bypassGovernanceRetention: true } : {}),
+      ),
+    putObjectLegalHold: (ref, on) => mapped(() => store.putObjectLegalHold(accountId, ref, on)),
+    updateObjectEncryption: (ref, request) =>
+      mapped(() =>
+        store.updateObjectEncryption(accountId, ref, {
+          sseKms: { kmsKeyArn: request.kmsKeyArn, ...(request.bucketKeyEnabled !== undefined ? { bucketKeyEnabled: request.bucketKeyEnabled } : {}) },
+        }),
+      ),
     copyObject: (request) =>
       mapped(async () => {
         const result = await store.copyObject(accountId, copyInput(store, accountId, request));

@@ -29,10 +29,18 @@ export interface GetObjectOptions {
   readonly range?: { readonly start: number; readonly end?: number };
   /** Fail with 412 PreconditionFailed unless the object's ETag matches (quotes ignored). */
   readonly ifMatch?: string;
+  /**
+   * S3's `partNumber`: the bytes of part N of a multipart object, with the object's part count in
+   * the answer (x-amz-mp-parts-count); an object uploaded in one piece is its own part 1. Not with
+   * `range`.
+   */
+  readonly partNumber?: number;
 }
 
 export interface GetObjectResult extends ObjectHead {
   readonly body: Readable;
+  /** The parts of a multipart object, when a `partNumber` was asked for; absent for any other object. */
+  readonly partsCount?: number;
 }
 
 export interface PutObjectOptions {
@@ -228,6 +236,26 @@ export interface RestoreObjectResult extends VersionResult {
   readonly status: 'accepted' | 'extended';
 }
 
+/**
+ * PutObjectRetention (S3 API Reference): a mode with its retain-until date, or neither to remove
+ * the retention. S3 refuses to shorten a COMPLIANCE retention, and a GOVERNANCE one without
+ * `bypassGovernanceRetention` (x-amz-bypass-governance-retention), with 403 AccessDenied.
+ */
+export interface PortRetention {
+  readonly mode?: 'GOVERNANCE' | 'COMPLIANCE';
+  /** Epoch ms. */
+  readonly retainUntil?: number;
+}
+
+/**
+ * UpdateObjectEncryption (S3 API Reference): the object's encryption becomes SSE-KMS with this
+ * key, in place (no copy: the ETag and LastModified stay).
+ */
+export interface UpdateObjectEncryptionRequest {
+  readonly kmsKeyArn: string;
+  readonly bucketKeyEnabled?: boolean;
+}
+
 export interface S3Port {
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
   headObject(ref: ObjectRef, options?: ReadOptions): Promise<ObjectHead>;
@@ -241,6 +269,9 @@ export interface S3Port {
   deleteObjectTagging(ref: ObjectRef): Promise<VersionResult>;
   putObjectAcl(ref: ObjectRef, acl: PortAcl): Promise<VersionResult>;
   restoreObject(ref: ObjectRef, request: RestoreObjectRequest): Promise<RestoreObjectResult>;
+  putObjectRetention(ref: ObjectRef, retention: PortRetention, options?: { readonly bypassGovernanceRetention?: boolean }): Promise<VersionResult>;
+  putObjectLegalHold(ref: ObjectRef, on: boolean): Promise<VersionResult>;
+  updateObjectEncryption(ref: ObjectRef, request: UpdateObjectEncryptionRequest): Promise<void>;
   copyObject(request: CopyObjectRequest): Promise<CopyObjectResponse>;
   getObjectTagging(ref: ObjectRef, options?: ReadOptions): Promise<{ tags: PortTag[]; versionId?: string }>;
   createMultipartUpload(request: CreateMultipartUploadRequest): Promise<{ uploadId: string }>;

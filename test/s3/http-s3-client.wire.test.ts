@@ -5,9 +5,21 @@
  * decides encryption itself must see none it did not expect — and `x-amz-request-payer` rides on
  * every request of a Requester Pays task, the multipart path's reads and part copies included.
  * And the RestoreObject body of S3InitiateRestoreObject: the XML the AWS SDK sends for the same
- * request.
+ * request; likewise PutObjectRetention, PutObjectLegalHold and UpdateObjectEncryption, the last
+ * with the two conditions that keep a store that takes it for a PutObject from overwriting.
  */
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, RestoreObjectCommand, type RestoreRequest, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+  RestoreObjectCommand,
+  UpdateObjectEncryptionCommand,
+  type RestoreRequest,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +30,8 @@ import { initiateRestore } from '../../src/operations/restore.js';
 import type { S3InitiateRestoreObjectOperation } from '../../src/domain/job-spec.js';
 import { parseXml } from '../../src/lib/xml.js';
 import { createHttpS3Client, type HttpS3Client } from '../../src/s3/http-s3-client.js';
-import { s3Client } from '../object-store/helpers.js';
+import { bodyBytes, errorOf, s3Client } from '../object-store/helpers.js';
+import { S3PortError } from '../../src/s3/s3-port.js';
 import { ACCOUNT_A, REGION, startTestServer } from '../helpers/server.js';
 import { TASK_CONTEXT } from '../../src/operations/test-support.js';
 
@@ -218,5 +231,81 @@ describe('HTTP S3Port on the wire: RestoreObject of S3InitiateRestoreObject', ()
       expect(mine!.headers['content-type']).toBe('application/xml');
       expect(parseXml(Buffer.concat(mine!.body)), JSON.stringify(operation)).toEqual(parseXml(Buffer.concat(sdks!.body)));
     }
+  });
+});
+
+describe('HTTP S3Port on the wire: PutObjectRetention, PutObjectLegalHold, UpdateObjectEncryption', () => {
+  it('sends the paths, headers and bodies the AWS SDK sends for the same calls (Content-MD5 included)', async () => {
+    const server = await startTestServer();
+    const direct = s3Client(server);
+    await direct.send(new CreateBucketCommand({ Bucket: 'wire', ObjectLockEnabledForBucket: true }));
+    const { VersionId } = await direct.send(new PutObjectCommand({ Bucket: 'wire', Key: 'a b', Body: 'x' }));
+    const recorder = await recordingProxy(server.url);
+    const port = createHttpS3Client({ endpoint: recorder.url, accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey, region: REGION });
+    const sdk = s3Client(recorder);
+    cleanup.push(() => port.close(), () => recorder.close());
+    const until = new Date(Date.now() + 3_600_000);
+    const ref = { bucket: 'wire', key: 'a b', versionId: VersionId! };
+    const pairs: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
+      ['retention', () => port.putObjectRetention(ref, { mode: 'GOVERNANCE', retainUntil: until.getTime() }), () => sdk.send(new PutObjectRetentionCommand({ Bucket: 'wire', Key: 'a b', VersionId, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } }))],
+      [
+        'retention',
+        () => port.putObjectRetention(ref, {}, { bypassGovernanceRetention: true }),
+        () => sdk.send(new PutObjectRetentionCommand({ Bucket: 'wire', Key: 'a b', VersionId, Retention: {}, BypassGovernanceRetention: true })),
+      ],
+      ['legal-hold', () => port.putObjectLegalHold(ref, true), () => sdk.send(new PutObjectLegalHoldCommand({ Bucket: 'wire', Key: 'a b', VersionId, LegalHold: { Status: 'ON' } }))],
+      ['legal-hold', () => port.putObjectLegalHold(ref, false), () => sdk.send(new PutObjectLegalHoldCommand({ Bucket: 'wire', Key: 'a b', VersionId, LegalHold: { Status: 'OFF' } }))],
+      [
+        'encryption',
+        () => port.updateObjectEncryption(ref, { kmsKeyArn: KEY.replace('111122223333', ACCOUNT_A.accountId), bucketKeyEnabled: true }),
+        () => sdk.send(new UpdateObjectEncryptionCommand({ Bucket: 'wire', Key: 'a b', VersionId, ObjectEncryption: { SSEKMS: { KMSKeyArn: KEY.replace('111122223333', ACCOUNT_A.accountId), BucketKeyEnabled: true } } })),
+      ],
+    ];
+    for (const [sub, ours, theirs] of pairs) {
+      recorder.seen.length = 0;
+      await ours();
+      await theirs();
+      const [mine, sdks] = recorder.seen;
+      expect([mine?.method, mine?.path], sub).toEqual(['PUT', `/wire/a%20b?${sub}=&versionId=${encodeURIComponent(VersionId!)}`]);
+      expect(sdks?.path.startsWith(`/wire/a%20b?${sub}`), sdks?.path).toBe(true);
+      expect(parseXml(Buffer.concat(mine!.body)), sub).toEqual(parseXml(Buffer.concat(sdks!.body)));
+      expect(mine!.headers['content-md5'], sub).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(mine!.headers['x-amz-bypass-governance-retention'], sub).toBe(sdks!.headers['x-amz-bypass-governance-retention']);
+    }
+  });
+
+  it('UpdateObjectEncryption carries conditions no object meets: a store that takes it for a PutObject writes nothing, and the task fails NotImplemented', async () => {
+    const server = await startTestServer();
+    const direct = s3Client(server);
+    await direct.send(new CreateBucketCommand({ Bucket: 'wire' }));
+    await direct.send(new PutObjectCommand({ Bucket: 'wire', Key: 'k', Body: 'the data' }));
+    const recorder = await recordingProxy(server.url);
+    const port = createHttpS3Client({ endpoint: recorder.url, accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey, region: REGION });
+    cleanup.push(() => port.close(), () => recorder.close());
+    await port.updateObjectEncryption({ bucket: 'wire', key: 'k' }, { kmsKeyArn: KEY.replace('111122223333', ACCOUNT_A.accountId) });
+    const conditions = { 'if-match': recorder.seen[0]!.headers['if-match'] as string, 'if-none-match': recorder.seen[0]!.headers['if-none-match'] as string };
+    expect(conditions['if-none-match']).toBe('*');
+    expect(conditions['if-match']).toMatch(/^"[^"]+"$/);
+
+    // A store with conditional writes (this one) refuses those conditions as a PutObject, whether
+    // the key exists (412) or not (404): nothing is written.
+    const overwrite = await errorOf(direct.send(new PutObjectCommand({ Bucket: 'wire', Key: 'k', Body: '<xml/>', IfMatch: conditions['if-match'], IfNoneMatch: '*' })));
+    const create = await errorOf(direct.send(new PutObjectCommand({ Bucket: 'wire', Key: 'new', Body: '<xml/>', IfMatch: conditions['if-match'], IfNoneMatch: '*' })));
+    expect([overwrite.status, create.status]).toEqual([412, 404]);
+    expect((await bodyBytes((await direct.send(new GetObjectCommand({ Bucket: 'wire', Key: 'k' }))).Body)).toString()).toBe('the data');
+
+    // The 412 such a store answers is reported as what it means.
+    const putObjectOnly = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(412, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+    });
+    await new Promise<void>((resolve) => putObjectOnly.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => putObjectOnly.close(() => resolve())));
+    const other = createHttpS3Client({ endpoint: `http://127.0.0.1:${(putObjectOnly.address() as AddressInfo).port}`, accessKeyId: 'k', secretAccessKey: 's', region: REGION });
+    cleanup.push(() => other.close());
+    const err = await other.updateObjectEncryption({ bucket: 'wire', key: 'k' }, { kmsKeyArn: KEY }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(S3PortError);
+    expect([(err as S3PortError).code, (err as S3PortError).status, (err as S3PortError).storeMessage]).toEqual(['NotImplemented', 501, expect.stringContaining('does not implement UpdateObjectEncryption')]);
   });
 });

@@ -4,15 +4,20 @@
  * client), acts through the port, and checks with the SDK.
  */
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectAclCommand,
   GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  UploadPartCommand,
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
@@ -207,6 +212,115 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
         f.storeClock.advance(f.restoreDelayMs);
         expect(await readable(f, bucket, 'k', old.VersionId)).toBe(true);
       });
+    });
+
+    describe('Object Lock: putObjectRetention and putObjectLegalHold', () => {
+      async function lockBucket(keys: string[]): Promise<{ f: PortFixture; bucket: string }> {
+        const f = await setup();
+        const bucket = `lock-${process.pid}-${++bucketSeq}`;
+        await f.sdk.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+        for (const key of keys) await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
+        return { f, bucket };
+      }
+      const retentionOf = async (f: PortFixture, Bucket: string, Key: string, VersionId?: string) => {
+        const r = (await f.sdk.send(new GetObjectRetentionCommand({ Bucket, Key, VersionId }))).Retention;
+        return [r?.Mode, r?.RetainUntilDate?.getTime()];
+      };
+      const holdOf = async (f: PortFixture, Bucket: string, Key: string, VersionId?: string) =>
+        (await f.sdk.send(new GetObjectLegalHoldCommand({ Bucket, Key, VersionId }))).LegalHold?.Status;
+
+      it('sets, extends and strengthens a retention; shortening GOVERNANCE needs the bypass, COMPLIANCE never shortens (403 AccessDenied); removal', async () => {
+        const { f, bucket } = await lockBucket(['g', 'c']);
+        const until = Date.now() + 3_600_000;
+        const result = await f.port.putObjectRetention({ bucket, key: 'g' }, { mode: 'GOVERNANCE', retainUntil: until });
+        expect(result.versionId).toBe((await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'g' }))).VersionId);
+        expect(await retentionOf(f, bucket, 'g')).toEqual(['GOVERNANCE', until]);
+        expect(await portError(f.port.putObjectRetention({ bucket, key: 'g' }, { mode: 'GOVERNANCE', retainUntil: until - 60_000 }))).toEqual({ code: 'AccessDenied', status: 403 });
+        expect(await portError(f.port.putObjectRetention({ bucket, key: 'g' }, {}))).toEqual({ code: 'AccessDenied', status: 403 });
+        await f.port.putObjectRetention({ bucket, key: 'g' }, { mode: 'GOVERNANCE', retainUntil: until - 60_000 }, { bypassGovernanceRetention: true });
+        expect(await retentionOf(f, bucket, 'g')).toEqual(['GOVERNANCE', until - 60_000]);
+        await f.port.putObjectRetention({ bucket, key: 'g' }, {}, { bypassGovernanceRetention: true });
+        await expect(f.sdk.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: 'g' }))).rejects.toMatchObject({ name: 'NoSuchObjectLockConfiguration' });
+
+        await f.port.putObjectRetention({ bucket, key: 'c' }, { mode: 'GOVERNANCE', retainUntil: until });
+        await f.port.putObjectRetention({ bucket, key: 'c' }, { mode: 'COMPLIANCE', retainUntil: until + 60_000 });
+        for (const bypassGovernanceRetention of [false, true]) {
+          expect(await portError(f.port.putObjectRetention({ bucket, key: 'c' }, { mode: 'COMPLIANCE', retainUntil: until }, { bypassGovernanceRetention }))).toEqual({ code: 'AccessDenied', status: 403 });
+          expect(await portError(f.port.putObjectRetention({ bucket, key: 'c' }, {}, { bypassGovernanceRetention }))).toEqual({ code: 'AccessDenied', status: 403 });
+        }
+        expect(await retentionOf(f, bucket, 'c')).toEqual(['COMPLIANCE', until + 60_000]);
+      });
+
+      it('legal hold ON and OFF on the version named; a past date is 400 InvalidArgument; a missing key 404', async () => {
+        const { f, bucket } = await lockBucket(['k']);
+        const v1 = (await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).VersionId!;
+        await f.sdk.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'v2' }));
+        expect(await f.port.putObjectLegalHold({ bucket, key: 'k', versionId: v1 }, true)).toEqual({ versionId: v1 });
+        expect(await holdOf(f, bucket, 'k', v1)).toBe('ON');
+        await expect(f.sdk.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: 'k' }))).rejects.toMatchObject({ name: 'NoSuchObjectLockConfiguration' });
+        await f.port.putObjectLegalHold({ bucket, key: 'k', versionId: v1 }, false);
+        expect(await holdOf(f, bucket, 'k', v1)).toBe('OFF');
+        await f.port.putObjectRetention({ bucket, key: 'k', versionId: v1 }, { mode: 'GOVERNANCE', retainUntil: Date.now() + 60_000 });
+        expect((await retentionOf(f, bucket, 'k', v1))[0]).toBe('GOVERNANCE');
+        expect(await portError(f.port.putObjectRetention({ bucket, key: 'k' }, { mode: 'COMPLIANCE', retainUntil: Date.now() - 60_000 }))).toEqual({ code: 'InvalidArgument', status: 400 });
+        expect(await portError(f.port.putObjectLegalHold({ bucket, key: 'missing' }, true))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(await portError(f.port.putObjectRetention({ bucket, key: 'missing' }, { mode: 'GOVERNANCE', retainUntil: Date.now() + 60_000 }))).toEqual({ code: 'NoSuchKey', status: 404 });
+      });
+
+      it('a bucket without Object Lock: both are 400 InvalidRequest', async () => {
+        const { f, bucket } = await bucketWith(['k']);
+        expect(await portError(f.port.putObjectRetention({ bucket, key: 'k' }, { mode: 'GOVERNANCE', retainUntil: Date.now() + 60_000 }))).toEqual({ code: 'InvalidRequest', status: 400 });
+        expect(await portError(f.port.putObjectLegalHold({ bucket, key: 'k' }, true))).toEqual({ code: 'InvalidRequest', status: 400 });
+      });
+    });
+
+    describe('updateObjectEncryption', () => {
+      const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-1111-4111-8111-111111111111';
+      it('records SSE-KMS with the key (and a bucket key) in place: HeadObject shows it, the ETag and LastModified stay', async () => {
+        const { f, bucket } = await bucketWith(['k']);
+        const before = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
+        await f.port.updateObjectEncryption({ bucket, key: 'k' }, { kmsKeyArn: KEY.replace('111122223333', f.ownerAccount), bucketKeyEnabled: true });
+        const after = await f.sdk.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }));
+        expect([after.ServerSideEncryption, after.SSEKMSKeyId, after.BucketKeyEnabled]).toEqual(['aws:kms', KEY.replace('111122223333', f.ownerAccount), true]);
+        expect([after.ETag, after.LastModified]).toEqual([before.ETag, before.LastModified]);
+      });
+
+      it('fails with S3 codes: NoSuchKey 404, a key of another account 403 AccessDenied, an object under a legal hold 403 AccessDenied', async () => {
+        const { f, bucket } = await bucketWith(['k']);
+        const mine = KEY.replace('111122223333', f.ownerAccount);
+        expect(await portError(f.port.updateObjectEncryption({ bucket, key: 'missing' }, { kmsKeyArn: mine }))).toEqual({ code: 'NoSuchKey', status: 404 });
+        expect(await portError(f.port.updateObjectEncryption({ bucket, key: 'k' }, { kmsKeyArn: KEY.replace('111122223333', '999988887777') }))).toEqual({ code: 'AccessDenied', status: 403 });
+        const locked = `held-${bucket}`;
+        await f.sdk.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+        await f.sdk.send(new PutObjectCommand({ Bucket: locked, Key: 'k', Body: 'x', ObjectLockLegalHoldStatus: 'ON' }));
+        expect(await portError(f.port.updateObjectEncryption({ bucket: locked, key: 'k' }, { kmsKeyArn: mine }))).toEqual({ code: 'AccessDenied', status: 403 });
+        expect((await f.sdk.send(new HeadObjectCommand({ Bucket: locked, Key: 'k' }))).ServerSideEncryption).toBe('AES256');
+      });
+    });
+
+    it('getObject with partNumber: each part of a multipart object with the part count; a single-part object is its own part 1', async () => {
+      const { f, bucket } = await bucketWith(['single']);
+      const parts = [bigBody(5 * MiB, 1), Buffer.from('the last part')];
+      const { UploadId } = await f.sdk.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'multi' }));
+      const etags: string[] = [];
+      for (const [i, Body] of parts.entries()) etags.push((await f.sdk.send(new UploadPartCommand({ Bucket: bucket, Key: 'multi', UploadId, PartNumber: i + 1, Body }))).ETag!);
+      await f.sdk.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'multi', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+      const bytes = async (r: { body: NodeJS.ReadableStream }) => {
+        const chunks: Buffer[] = [];
+        for await (const c of r.body) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      };
+      for (const [i, part] of parts.entries()) {
+        const got = await f.port.getObject({ bucket, key: 'multi' }, { partNumber: i + 1 });
+        expect([got.partsCount, got.contentLength, got.etag]).toEqual([2, part.length, expect.stringMatching(/-2"$/)]);
+        expect(md5(await bytes(got))).toBe(md5(part));
+      }
+      const single = await f.port.getObject({ bucket, key: 'single' }, { partNumber: 1 });
+      expect([single.partsCount, (await bytes(single)).toString()]).toEqual([undefined, 'body of single']);
+      const whole = await f.port.getObject({ bucket, key: 'multi' });
+      expect(whole.partsCount).toBeUndefined();
+      whole.body.destroy();
+      expect(await portError(f.port.getObject({ bucket, key: 'multi' }, { partNumber: 3 }))).toEqual({ code: 'InvalidPartNumber', status: 416 });
     });
 
     it('putObjectAcl: a canned ACL, explicit grants, and a foreign owner refused', async () => {
