@@ -268,8 +268,17 @@ export interface JobManifestGenerator {
 
 /** s3batch's own additions; never rendered in AWS responses. Grows with later issues. */
 export interface S3BatchExtensions {
+  /**
+   * S3UpdateObjectEncryption where the store answers NotImplemented: `copy` re-encrypts by copying
+   * each object onto itself (operations/update-encryption.ts). From the job tag
+   * `s3batch:encryption-fallback` (ENCRYPTION_FALLBACK_TAG), read at CreateJob.
+   */
+  encryptionFallback?: 'copy';
   [key: string]: unknown;
 }
+
+/** The job tag that asks for S3BatchExtensions.encryptionFallback (its value: `copy`). */
+export const ENCRYPTION_FALLBACK_TAG = 's3batch:encryption-fallback';
 
 export interface JobSpec {
   Operation: JobOperation;

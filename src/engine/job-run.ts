@@ -69,7 +69,7 @@ export class JobRun {
     private readonly limits: RunLimits,
   ) {
     this.limit = new AdaptiveLimit(new Semaphore(limits.perJobConcurrency), limits.perJobConcurrency, ctx.now);
-    this.operation = operationFor(job.spec.Operation, limits.operations);
+    this.operation = operationFor(job.spec.Operation, limits.operations, job.spec.Extensions?.s3batch);
     this.taskContext = { jobId: job.id, accountId: job.accountId, sleep: ctx.sleep };
     this.done = this.run().finally(() => this.reader?.close());
   }

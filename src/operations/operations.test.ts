@@ -60,6 +60,6 @@ describe('operations against an S3Port', () => {
     await putAcl({ AccessControlPolicy: { AccessControlList: { Owner: { ID: 'me' }, Grants: [{ Grantee: { TypeIdentifier: 'uri', Identifier: 'http://g' }, Permission: 'READ' }] } } })(task('k'), s3, TASK_CONTEXT);
     expect(s3.aclOf.get('src/k@null')).toEqual({ owner: { id: 'me' }, grants: [{ grantee: { type: 'Group', uri: 'http://g' }, permission: 'READ' }] });
     await operationFor({ S3DeleteObjectTagging: {} })(task('k'), s3, TASK_CONTEXT);
-    expect(() => operationFor({ S3PutObjectLegalHold: { LegalHold: { Status: 'ON' } } })).toThrow('S3PutObjectLegalHold');
+    expect(() => operationFor({ S3ReplicateObject: {} })).toThrow('S3ReplicateObject');
   });
 });

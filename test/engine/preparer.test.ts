@@ -97,8 +97,8 @@ describe('prepareJob', () => {
 
   it('fails operations and manifest generators it does not implement, naming them', async () => {
     const b = await openBench();
-    const hold = await b.createJob({ Operation: { S3PutObjectLegalHold: { LegalHold: { Status: 'ON' } } } });
-    expect((await prepareJob(b.ctx, hold))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3PutObjectLegalHold') }]);
+    const replicate = await b.createJob({ Operation: { S3ReplicateObject: {} } });
+    expect((await prepareJob(b.ctx, replicate))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3ReplicateObject') }]);
     // LambdaInvoke runs only where the engine was given functions to run.
     const lambda = await b.createJob({ Operation: { LambdaInvoke: { FunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:f' } } });
     const out = await prepareJob(b.ctx, lambda);

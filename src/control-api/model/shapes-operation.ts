@@ -2,6 +2,12 @@
  * JobOperation and the eleven operation shapes (reference §3.2), with the rules the model leaves
  * to the service documentation (§3.1): exactly one operation, Lambda schema versions, one ACL
  * form, retention Mode/RetainUntilDate together, Days xor Years, CRC64NVME only full-object.
+ *
+ * Two members the model leaves optional are required here, because the operation means nothing
+ * without them and S3 would refuse every task the same way: S3ComputeObjectChecksum's
+ * ChecksumAlgorithm (no default is documented; ChecksumType defaults to FULL_OBJECT) and
+ * S3UpdateObjectEncryption's ObjectEncryption.SSE-KMS (S3's UpdateObjectEncryption takes nothing
+ * else: "require a valid new encryption type").
  */
 import type {
   DaysOrYears,
@@ -241,7 +247,7 @@ const putObjectRetention = struct<S3SetObjectRetentionOperation>({
 
 const computeChecksum = struct<S3ComputeObjectChecksumOperation>(
   {
-    ChecksumAlgorithm: opt(computeChecksumAlgorithm),
+    ChecksumAlgorithm: req(computeChecksumAlgorithm),
     ChecksumType: opt(
       enumOf<Defined<S3ComputeObjectChecksumOperation['ChecksumType']>>({ FULL_OBJECT: true, COMPOSITE: true }),
     ),
@@ -258,9 +264,9 @@ const computeChecksum = struct<S3ComputeObjectChecksumOperation>(
 type ObjectEncryption = Defined<S3UpdateObjectEncryptionOperation['ObjectEncryption']>;
 
 const updateObjectEncryption = struct<S3UpdateObjectEncryptionOperation>({
-  ObjectEncryption: opt(
+  ObjectEncryption: req(
     struct<ObjectEncryption>({
-      SSEKMS: opt(
+      SSEKMS: req(
         struct<Defined<ObjectEncryption['SSEKMS']>>({ KMSKeyArn: req(nonEmptyKmsKeyArn), BucketKeyEnabled: opt(bool) }),
         'SSE-KMS',
       ),
