@@ -9,7 +9,8 @@
  * there: `delayMs` adds latency per request, and a `gate` holds the requests it matches (the
  * request has arrived and is counted; it goes on to the target when the gate lets it through).
  * Every arriving request is logged, in arrival order, so that a test can count what was asked
- * after a given moment.
+ * after a given moment. `answer` plays a store that answers some calls otherwise (a call it does
+ * not implement): the proxy answers those itself, and the target never sees them.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,8 @@ export interface FaultProxyOptions {
   readonly spare?: (path: string) => boolean;
   /** Latency added before a request goes on to the target (after any gate), in ms. */
   readonly delayMs?: (request: ProxyRequest) => number;
+  /** The proxy's own answer to a request (the target never sees it), or undefined to forward it. */
+  readonly answer?: (request: ProxyRequest) => { readonly status: number; readonly body: string } | undefined;
 }
 
 /** A request as the proxy saw it arrive: the method and the raw path with its query. */
@@ -137,6 +140,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (draw < resetRate) {
       counts.resets++;
       req.socket.destroy();
+      return;
+    }
+    const own = options.answer?.({ method: req.method ?? '', path: req.url ?? '' });
+    if (own) {
+      req.resume();
+      req.on('end', () => res.writeHead(own.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(own.body) }).end(own.body));
       return;
     }
     if (draw < resetRate + slowDownRate) {
