@@ -31,8 +31,8 @@
  * be made anywhere, synchronously, one instance per algorithm is created when this module loads and
  * every hasher keeps its own saved state (8 to 580 bytes), loaded into the shared instance around
  * each update: JavaScript runs one update at a time, so hashers never see each other's state. This
- * costs under 1 µs per update (a 100-byte object hashes in 0.8 µs) and 2-10 % of throughput at
- * 64 KiB chunks.
+ * costs under 1 µs per update (a 100-byte object hashes in 0.8 µs), nothing measurable at the
+ * store's 256 KiB chunks (two interleaved CRC32C hashers: 2,142 MB/s together).
  */
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
