@@ -279,7 +279,8 @@ describe('s3batch jobs watch, confirm, cancel, priority, tags, ls, describe', ()
       ids.push(json<{ JobId: string }>(r).JobId);
     }
     for (const id of ids) await until(controlClient(t.server), id, ['Suspended']);
-    const ls = await t.cli(['jobs', 'ls', '--status', 'suspended', '--json']);
+    // Pages of two: every page is read.
+    const ls = await t.cli(['jobs', 'ls', '--status', 'suspended', '--json', '--page-size', '2']);
     expect(json<{ Jobs: { JobId: string }[] }>(ls).Jobs.map((j) => j.JobId).sort()).toEqual([...ids].sort());
     expect(json<{ Jobs: unknown[] }>(await t.cli(['jobs', 'ls', '--status', 'Active', '--json'])).Jobs).toEqual([]);
     const table = await t.cli(['jobs', 'ls']);
@@ -319,6 +320,8 @@ describe('s3batch jobs report and rerun-failed', () => {
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(`job ${jobId} Complete: 2 succeeded, 3 failed of 5 tasks`);
     expect(report.stdout).toMatch(/^NoSuchKey\s+3$/m);
+    // Keys as a person reads them (the report holds them URL-encoded, as the manifest did).
+    expect(report.stdout).toMatch(/^data\s+gone 1\.txt\s+404\s+NoSuchKey\s+The specified key does not exist\.$/m);
     const summary = json<{ ErrorCodes: Record<string, number>; TaskStatuses: Record<string, number>; FirstFailures: { key: string }[] }>(await t.cli(['jobs', 'report', jobId, '--json']));
     expect(summary.ErrorCodes).toEqual({ NoSuchKey: 3 });
     expect(summary.TaskStatuses).toEqual({ failed: 3 });

@@ -6,7 +6,7 @@
  * So the README's first minutes cannot rot.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,15 @@ function shellBlocks(heading: string): string[] {
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
+/** The fenced blocks of one language in a `### ` subsection of "Client recipes for the jobs API". */
+function recipeBlocks(subsection: string, lang: string): string[] {
+  const start = README.indexOf(`\n### ${subsection}\n`);
+  if (start < 0) throw new Error(`README.md has no subsection "${subsection}"`);
+  const end = README.slice(start + 5).search(/\n##+ /);
+  const text = README.slice(start, end < 0 ? undefined : start + 5 + end);
+  return [...text.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
 const CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const hasCli = spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -33,6 +42,10 @@ describe('README', () => {
   it.skipIf(!hasCli || !hasBoto3)('"Your first job in five minutes", and the Lambda and restore jobs after it, run as written', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
     symlinkSync(path.resolve('examples'), path.join(home, 'examples'));
+    // `npx s3batch` there finds this checkout, as in a project that depends on s3batch.
+    mkdirSync(path.join(home, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(path.resolve('.'), path.join(home, 'node_modules', 's3batch'));
+    symlinkSync('../s3batch/bin/s3batch.js', path.join(home, 'node_modules', '.bin', 's3batch'));
     const server = await startTestServer(
       { S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret', S3BATCH_FUNCTIONS_DIR: path.join(home, 'functions'), S3BATCH_RESTORE_DELAY_MS: '300' },
       undefined,
@@ -40,8 +53,9 @@ describe('README', () => {
     );
     const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Lambda functions').slice(0, 1), ...shellBlocks('Restoring archived objects')];
     expect(blocks).toHaveLength(3);
-    // The restore takes 300 ms here, not the default 5 s the README waits for.
-    const script = blocks.map((b) => `${b}\necho "JOB=$JOB"\n`).join('\n').replaceAll(':9090', `:${server.port}`).replace('sleep 6 ', 'sleep 1 ');
+    // The restore takes 300 ms here, not the default 5 s the README waits for. The CLI's default
+    // endpoint is the README's port: it is told this server's.
+    const script = `export S3BATCH_ENDPOINT=${server.url}\n${blocks.map((b) => `${b}\necho "JOB=$JOB"\n`).join('\n').replaceAll(':9090', `:${server.port}`).replace('sleep 6 ', 'sleep 1 ')}`;
     const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
       cwd: home,
       encoding: 'utf8',
@@ -51,6 +65,9 @@ describe('README', () => {
     }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
       throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
     });
+    // What the README says `jobs watch` and `jobs report` print for the first job.
+    expect(stdout).toContain('exit code 3: Complete, with a failed task');
+    expect(stdout).toMatch(/^photos\s+2024\/photo missing\.jpg\s+404\s+NoSuchKey\s+The specified key does not exist\.$/m);
     const jobs = [...stdout.matchAll(/^JOB=(\S+)$/gm)].map((m) => m[1]!).slice(0, 2);
     expect(jobs).toHaveLength(2);
     // The restored object, read back after the restore delay.
@@ -64,7 +81,7 @@ describe('README', () => {
       for (const end = Date.now() + 30_000; ; ) {
         const { Job } = await control.send(new DescribeJobCommand({ AccountId: '123456789012', JobId: jobId }));
         if (Job?.Status === 'Complete') {
-          // What the README says of both: 3 succeeded, 1 failed (missing.jpg).
+          // What the README says of both: 3 succeeded, 1 failed (photo missing.jpg).
           expect(Job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 4, NumberOfTasksSucceeded: 3, NumberOfTasksFailed: 1 });
           break;
         }
@@ -73,5 +90,26 @@ describe('README', () => {
       }
     }
     control.destroy();
+  });
+
+  it.skipIf(!hasCli || !hasBoto3)('the client recipes (AWS CLI v2, boto3, AWS SDK for JavaScript v3) run as written', async () => {
+    const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' });
+    const port = (text: string): string => text.replaceAll(':9090', `:${server.port}`);
+    const clean = { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const [awsCli] = recipeBlocks('AWS CLI v2', 'sh');
+    const cli = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', port(awsCli!)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...clean, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}` },
+    });
+    const jobId = (JSON.parse(cli.stdout.slice(0, cli.stdout.indexOf('}') + 1)) as { JobId: string }).JobId;
+    expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(cli.stdout).toContain(`"JobId": "${jobId}"`);
+    const [python] = recipeBlocks('boto3', 'python');
+    const boto = await promisify(execFile)('python3', ['-c', port(python!)], { encoding: 'utf8', timeout: 60_000, env: { ...clean, HTTP_PROXY: '', HTTPS_PROXY: '' } });
+    expect(boto.stdout).toContain(`'JobId': '${jobId}'`);
+    const [js] = recipeBlocks('AWS SDK for JavaScript v3', 'js');
+    const node = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', port(js!)], { encoding: 'utf8', timeout: 60_000, env: clean });
+    expect(node.stdout).toContain(`JobId: '${jobId}'`);
   });
 });

@@ -37,7 +37,7 @@ export function operationName(job: { Operation?: object }): string {
   return Object.entries(job.Operation ?? {}).find(([, v]) => v !== undefined)?.[0] ?? '';
 }
 
-export async function listCommand(conn: Connection, out: Output, statuses: readonly string[]): Promise<number> {
+export async function listCommand(conn: Connection, out: Output, statuses: readonly string[], pageSize = 1000): Promise<number> {
   const wanted = statuses.map((s) => {
     const match = STATUSES.find((known) => known.toLowerCase() === s.toLowerCase());
     if (match === undefined) throw new UsageError(`--status is one of ${STATUSES.join(', ')}; not "${s}"`);
@@ -48,7 +48,7 @@ export async function listCommand(conn: Connection, out: Output, statuses: reado
   let token: string | undefined;
   do {
     const page = await conn.control.send(
-      new ListJobsCommand({ AccountId: accountId, MaxResults: 1000, ...(wanted.length > 0 ? { JobStatuses: wanted } : {}), ...(token ? { NextToken: token } : {}) }),
+      new ListJobsCommand({ AccountId: accountId, MaxResults: pageSize, ...(wanted.length > 0 ? { JobStatuses: wanted } : {}), ...(token ? { NextToken: token } : {}) }),
     );
     jobs.push(...(page.Jobs ?? []));
     token = page.NextToken;
@@ -192,7 +192,7 @@ export async function reportCommand(conn: Connection, out: Output, jobId: string
   out.line(out.color.bold(summary.firstFailures.length === 1 ? "the failed task:" : `the first ${summary.firstFailures.length} failed tasks:`));
   out.table(
     ['BUCKET', 'KEY', 'VERSION', 'HTTP', 'CODE', 'MESSAGE'],
-    summary.firstFailures.map((r) => [r.bucket, clip(r.key, 50), r.versionId, r.httpStatus, r.errorCode, clip(r.resultMessage, 60)]),
+    summary.firstFailures.map((r) => [r.bucket, clip(readableKey(r.key), 50), r.versionId, r.httpStatus, r.errorCode, clip(r.resultMessage, 60)]),
   );
   out.line(`every failed row: s3batch jobs report ${jobId} --csv   run them again: s3batch jobs rerun-failed ${jobId}`);
   return EXIT.ok;
@@ -205,9 +205,11 @@ export interface RerunFlags {
   readonly description?: string;
   readonly dryRun?: boolean;
   readonly watch?: boolean;
+  readonly quiet?: boolean;
 }
 
 export async function rerunCommand(conn: Connection, out: Output, jobId: string, flags: RerunFlags, watch: WatchOptions): Promise<number> {
+  if (flags.quiet && (flags.watch || flags.dryRun || out.json)) throw new UsageError('--quiet prints only the new job\'s id: it goes with neither --watch, --dry-run nor --json');
   const accountId = await conn.accountId();
   const priority = priorityOf(flags.priority);
   const plan = await planRerun(conn.control, conn.s3, accountId, jobId, {
@@ -226,7 +228,8 @@ export async function rerunCommand(conn: Connection, out: Output, jobId: string,
     const request = await uploadRerunManifest(conn.s3, plan);
     const { JobId } = await conn.control.send(new CreateJobCommand(request));
     if (JobId === undefined) throw new CliError('CreateJob answered no JobId');
-    if (out.json && !flags.watch) out.printJson({ JobId, NumberOfTasks: plan.manifest.rows });
+    if (flags.quiet) out.line(JobId);
+    else if (out.json && !flags.watch) out.printJson({ JobId, NumberOfTasks: plan.manifest.rows });
     else if (!out.json) out.line(`${out.color.green('created job')} ${JobId} over the ${count(plan.manifest.rows)} failed tasks of ${jobId}`);
     if (!flags.watch) return EXIT.ok;
     return await watchJob(conn, accountId, JobId, out, watch);
@@ -240,6 +243,15 @@ async function describe(conn: Connection, jobId: string): Promise<JobDescriptor>
   const { Job } = await conn.control.send(new DescribeJobCommand({ AccountId: accountId, JobId: jobId }));
   if (Job === undefined) throw new CliError(`DescribeJob answered no job for ${jobId}`);
   return Job;
+}
+
+/** A manifest key as a person reads it: URL-decoded (`+` is a space), or as it is when it does not decode. */
+function readableKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replaceAll('+', ' '));
+  } catch {
+    return key;
+  }
 }
 
 function clip(text: string, max: number): string {

@@ -31,12 +31,14 @@ export interface CreateFlags extends OperationFlags {
   readonly confirmationRequired?: boolean;
   readonly dryRun?: boolean;
   readonly watch?: boolean;
+  readonly quiet?: boolean;
   readonly fromJson?: string;
 }
 
 const OPERATION_FLAGS: readonly (keyof OperationFlags)[] = ['tag', 'deleteTags', 'copyTo', 'acl', 'restore', 'lambda'];
 
 export async function createCommand(flags: CreateFlags, conn: Connection, out: Output, watch: WatchOptions): Promise<number> {
+  if (flags.quiet && (flags.watch || flags.dryRun || out.json)) throw new UsageError('--quiet prints only the new job\'s id: it goes with neither --watch, --dry-run nor --json');
   const input = flags.fromJson !== undefined ? await fromJson(flags, conn) : await fromFlags(flags, conn, out);
   if (flags.dryRun) {
     out.printJson(input);
@@ -44,7 +46,8 @@ export async function createCommand(flags: CreateFlags, conn: Connection, out: O
   }
   const { JobId } = await conn.control.send(new CreateJobCommand(input));
   if (JobId === undefined) throw new CliError('CreateJob answered no JobId');
-  if (out.json && !flags.watch) out.printJson({ JobId });
+  if (flags.quiet) out.line(JobId);
+  else if (out.json && !flags.watch) out.printJson({ JobId });
   else if (!out.json) {
     out.line(`${out.color.green('created job')} ${JobId}`);
     if (input.ConfirmationRequired) out.line(`it waits for confirmation: s3batch jobs confirm ${JobId}`);
@@ -115,7 +118,7 @@ async function fromFlags(flags: CreateFlags, conn: Connection, out: Output): Pro
       manifestLocation = { bucket: base.bucket, key: newManifestKey(base.key) };
       const etag = flags.dryRun ? file.md5 : (await uploadManifest(conn.s3, file, manifestLocation)).etag;
       manifest = manifestAt(manifestLocation, etag, 'csv', file.fields);
-      if (!out.json && !flags.dryRun) out.line(`manifest of ${file.rows.toLocaleString('en-US')} objects: s3://${manifestLocation.bucket}/${manifestLocation.key}`);
+      if (!out.json && !flags.dryRun && !flags.quiet) out.line(`manifest of ${file.rows.toLocaleString('en-US')} objects: s3://${manifestLocation.bucket}/${manifestLocation.key}`);
     } finally {
       await file.dispose();
     }

@@ -113,6 +113,7 @@ export function jobsProgram(setExit: (code: number) => void): Command {
     .option('--confirmation-required', 'park the job in Suspended until `s3batch jobs confirm`')
     .option('--dry-run', 'print the request as JSON; upload and create nothing')
     .option('--watch', 'follow the job until it ends (exit code: the job\'s)')
+    .option('-q, --quiet', 'print only the new job\'s id (for scripts: JOB=$(s3batch jobs create … -q))')
     .addOption(new Option('--interval <seconds>', 'with --watch: seconds between progress lines off a terminal').hideHelp())
     .addHelpText('after', examples([
       's3batch jobs create --objects objects.txt --tag project=blue --watch',
@@ -128,8 +129,9 @@ export function jobsProgram(setExit: (code: number) => void): Command {
     .command('ls')
     .description('list jobs (every page), newest first')
     .option('--status <status>', 'only jobs in this status (repeat for several)', collect)
+    .addOption(new Option('--page-size <n>', 'ListJobs MaxResults per page').default('1000').hideHelp())
     .addHelpText('after', examples(['s3batch jobs ls', 's3batch jobs ls --status Active --status Suspended', 's3batch jobs ls --json']))
-    .action(act((cmd) => run(cmd, (conn, out) => listCommand(conn, out, cmd.opts<{ status?: string[] }>().status ?? []))));
+    .action(act((cmd) => run(cmd, (conn, out) => listCommand(conn, out, cmd.opts<{ status?: string[] }>().status ?? [], Number(cmd.opts<{ pageSize: string }>().pageSize)))));
 
   const withJob = (name: string, description: string, example: string[], fn: (conn: Connection, out: Output, jobId: string, cmd: Command, watch: WatchOptions) => Promise<number>): Command =>
     jobs
@@ -189,6 +191,7 @@ export function jobsProgram(setExit: (code: number) => void): Command {
     .option('--confirmation-required', 'park the new job in Suspended until `s3batch jobs confirm`')
     .option('--dry-run', 'print the request as JSON; upload and create nothing')
     .option('--watch', 'follow the new job until it ends')
+    .option('-q, --quiet', 'print only the new job\'s id')
     .addOption(new Option('--interval <seconds>', 'seconds between progress lines off a terminal').hideHelp());
   return jobs;
 }
