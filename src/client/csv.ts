@@ -2,12 +2,7 @@
  * CSV as S3 Batch Operations writes it (manifests and completion reports): no header, a cell
  * quoted only when it holds a comma, quote, CR or LF, and object keys URL-encoded in manifests.
  */
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-export function csvCell(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
+import { csvCell } from '../lib/csv-cell.js';
 
 export function csvLine(cells: readonly string[]): string {
   return `${cells.map(csvCell).join(',')}\n`;
