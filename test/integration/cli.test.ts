@@ -153,6 +153,52 @@ describe('s3batch jobs create', () => {
     expect(KeyCount).toBe(0);
   });
 
+  it('each operation flag family makes its CreateJob operation (--dry-run)', async () => {
+    const t = await setup();
+    const op = async (...flags: string[]): Promise<unknown> => {
+      const r = await t.cli(['jobs', 'create', '--objects', '-', '--dry-run', ...flags], { input: 'data/k\n' });
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(0);
+      return json<{ Operation: unknown }>(r).Operation;
+    };
+    expect(await op('--delete-tags')).toEqual({ S3DeleteObjectTagging: {} });
+    expect(await op('--acl', 'bucket-owner-full-control')).toEqual({ S3PutObjectAcl: { AccessControlPolicy: { CannedAccessControlList: 'bucket-owner-full-control' } } });
+    expect(await op('--restore', '3', '--tier', 'bulk')).toEqual({ S3InitiateRestoreObject: { ExpirationInDays: 3, GlacierJobTier: 'BULK' } });
+    expect(await op('--lambda', 'thumb')).toEqual({ LambdaInvoke: { FunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT_A.accountId}:function:thumb`, InvocationSchemaVersion: '1.0' } });
+    expect(await op('--lambda', 'arn:aws:lambda:us-east-1:111122223333:function:f:prod', '--arg', 'size=256')).toEqual({
+      LambdaInvoke: { FunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:f:prod', InvocationSchemaVersion: '2.0', UserArguments: { size: '256' } },
+    });
+    expect(await op('--copy-to', 's3://reports', '--acl', 'private', '--sse', 'aws:kms', '--kms-key-id', 'arn:aws:kms:us-east-1:111122223333:key/k', '--bucket-key')).toEqual({
+      S3PutObjectCopy: {
+        TargetResource: 'arn:aws:s3:::reports',
+        NewObjectMetadata: { SSEAlgorithm: 'aws:kms' },
+        CannedAccessControlList: 'private',
+        SSEAwsKmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k',
+        BucketKeyEnabled: true,
+      },
+    });
+    expect(await op('--retention', 'governance', '--until', '2030-01-01', '--bypass-governance')).toEqual({
+      S3PutObjectRetention: { Retention: { Mode: 'GOVERNANCE', RetainUntilDate: '2030-01-01T00:00:00.000Z' }, BypassGovernanceRetention: true },
+    });
+    expect(await op('--legal-hold', 'on')).toEqual({ S3PutObjectLegalHold: { LegalHold: { Status: 'ON' } } });
+    expect(await op('--checksum', 'crc64nvme')).toEqual({ S3ComputeObjectChecksum: { ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' } });
+    expect(await op('--checksum', 'SHA256', '--composite')).toEqual({ S3ComputeObjectChecksum: { ChecksumAlgorithm: 'SHA256', ChecksumType: 'COMPOSITE' } });
+    expect(await op('--encrypt-kms', 'arn:aws:kms:us-east-1:111122223333:key/k', '--bucket-key')).toEqual({
+      S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k', BucketKeyEnabled: true } } },
+    });
+    expect(await op('--replicate')).toEqual({ S3ReplicateObject: {} });
+    for (const [flags, message] of [
+      [['--retention', 'GOVERNANCE'], '--retention needs --until'],
+      [['--until', '2030-01-01', '--tag', 'a=b'], '--until and --bypass-governance belong to --retention'],
+      [['--legal-hold', 'maybe'], '--legal-hold is on or off'],
+      [['--composite', '--tag', 'a=b'], '--composite belongs to --checksum'],
+      [['--bucket-key', '--tag', 'a=b'], '--bucket-key belongs to --copy-to or --encrypt-kms'],
+    ] as const) {
+      const r = await t.cli(['jobs', 'create', '--objects', '-', '--dry-run', ...flags], { input: 'data/k\n' });
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+
   it('--from-json takes the whole create-job request (the AWS CLI input), filling AccountId and the token', async () => {
     const t = await setup();
     await putAll(t.s3, ['j1']);

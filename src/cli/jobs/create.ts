@@ -35,7 +35,7 @@ export interface CreateFlags extends OperationFlags {
   readonly fromJson?: string;
 }
 
-const OPERATION_FLAGS: readonly (keyof OperationFlags)[] = ['tag', 'deleteTags', 'copyTo', 'acl', 'restore', 'lambda'];
+const OPERATION_FLAGS: readonly (keyof OperationFlags)[] = ['tag', 'deleteTags', 'copyTo', 'acl', 'restore', 'lambda', 'retention', 'legalHold', 'checksum', 'encryptKms', 'replicate'];
 
 export async function createCommand(flags: CreateFlags, conn: Connection, out: Output, watch: WatchOptions): Promise<number> {
   if (flags.quiet && (flags.watch || flags.dryRun || out.json)) throw new UsageError('--quiet prints only the new job\'s id: it goes with neither --watch, --dry-run nor --json');

@@ -24,6 +24,14 @@ export interface OperationFlags {
   readonly lambda?: string;
   readonly arg?: readonly string[];
   readonly schema?: string;
+  readonly retention?: string;
+  readonly until?: string;
+  readonly bypassGovernance?: boolean;
+  readonly legalHold?: string;
+  readonly checksum?: string;
+  readonly composite?: boolean;
+  readonly encryptKms?: string;
+  readonly replicate?: boolean;
 }
 
 /** `k=v` → [k, v] (the value may hold `=`). */
@@ -40,7 +48,7 @@ export function tagsOf(values: readonly string[] | undefined, flag: string): { K
   });
 }
 
-const COPY_ONLY = ['storageClass', 'metadataDirective', 'metadata', 'contentType', 'sse', 'kmsKeyId', 'bucketKey'] as const;
+const COPY_ONLY = ['storageClass', 'metadataDirective', 'metadata', 'contentType', 'sse', 'kmsKeyId'] as const;
 const FLAG_NAMES: Record<string, string> = {
   storageClass: '--storage-class',
   metadataDirective: '--metadata-directive',
@@ -48,7 +56,6 @@ const FLAG_NAMES: Record<string, string> = {
   contentType: '--content-type',
   sse: '--sse',
   kmsKeyId: '--kms-key-id',
-  bucketKey: '--bucket-key',
 };
 
 export function operationOf(flags: OperationFlags, context: { accountId: string; region: string }): JobOperation {
@@ -59,10 +66,15 @@ export function operationOf(flags: OperationFlags, context: { accountId: string;
     flags.acl !== undefined && flags.copyTo === undefined ? '--acl' : undefined,
     flags.restore !== undefined ? '--restore' : undefined,
     flags.lambda !== undefined ? '--lambda' : undefined,
+    flags.retention !== undefined ? '--retention' : undefined,
+    flags.legalHold !== undefined ? '--legal-hold' : undefined,
+    flags.checksum !== undefined ? '--checksum' : undefined,
+    flags.encryptKms !== undefined ? '--encrypt-kms' : undefined,
+    flags.replicate ? '--replicate' : undefined,
   ].filter((f): f is string => f !== undefined);
   if (chosen.length === 0) {
     throw new UsageError(
-      'say what to do to the objects: --tag k=v, --delete-tags, --copy-to s3://bucket/prefix, --acl CANNED, --restore DAYS, --lambda NAME (or --from-json FILE)',
+      'say what to do to the objects: --tag k=v, --delete-tags, --copy-to s3://bucket/prefix, --acl CANNED, --restore DAYS, --lambda NAME, --retention MODE --until DATE, --legal-hold on|off, --checksum ALGO, --encrypt-kms ARN, --replicate (or --from-json FILE)',
     );
   }
   if (chosen.length > 1) throw new UsageError(`a job runs one operation: ${chosen.join(' and ')} cannot go together`);
@@ -70,7 +82,10 @@ export function operationOf(flags: OperationFlags, context: { accountId: string;
     const stray = COPY_ONLY.find((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && (flags[k] as unknown[]).length === 0));
     if (stray !== undefined) throw new UsageError(`${FLAG_NAMES[stray]} belongs to --copy-to`);
   }
+  if (flags.bucketKey && flags.copyTo === undefined && flags.encryptKms === undefined) throw new UsageError('--bucket-key belongs to --copy-to or --encrypt-kms');
   if (flags.tier !== undefined && flags.restore === undefined) throw new UsageError('--tier belongs to --restore');
+  if ((flags.until !== undefined || flags.bypassGovernance) && flags.retention === undefined) throw new UsageError('--until and --bypass-governance belong to --retention');
+  if (flags.composite && flags.checksum === undefined) throw new UsageError('--composite belongs to --checksum');
   if ((flags.arg !== undefined && flags.arg.length > 0 && flags.lambda === undefined) || (flags.schema !== undefined && flags.lambda === undefined)) {
     throw new UsageError('--arg and --schema belong to --lambda');
   }
@@ -86,6 +101,28 @@ export function operationOf(flags: OperationFlags, context: { accountId: string;
       return { S3InitiateRestoreObject: restoreOf(flags) };
     case '--lambda':
       return { LambdaInvoke: lambdaOf(flags, context) };
+    case '--retention':
+      return { S3PutObjectRetention: retentionOf(flags) };
+    case '--legal-hold': {
+      const status = flags.legalHold?.toUpperCase();
+      if (status !== 'ON' && status !== 'OFF') throw new UsageError(`--legal-hold is on or off, not "${flags.legalHold}"`);
+      return { S3PutObjectLegalHold: { LegalHold: { Status: status } } };
+    }
+    case '--checksum':
+      return {
+        S3ComputeObjectChecksum: {
+          ChecksumAlgorithm: (flags.checksum ?? '').toUpperCase() as never,
+          ChecksumType: flags.composite ? 'COMPOSITE' : 'FULL_OBJECT',
+        },
+      };
+    case '--encrypt-kms':
+      return {
+        S3UpdateObjectEncryption: {
+          ObjectEncryption: { SSEKMS: { KMSKeyArn: flags.encryptKms ?? '', ...(flags.bucketKey ? { BucketKeyEnabled: true } : {}) } },
+        },
+      };
+    case '--replicate':
+      return { S3ReplicateObject: {} };
     default:
       return { S3PutObjectCopy: copyOf(flags) };
   }
@@ -116,6 +153,18 @@ function copyOf(flags: OperationFlags): NonNullable<JobOperation['S3PutObjectCop
     ...(flags.acl !== undefined ? { CannedAccessControlList: flags.acl as never } : {}),
     ...(flags.kmsKeyId !== undefined ? { SSEAwsKmsKeyId: flags.kmsKeyId } : {}),
     ...(flags.bucketKey ? { BucketKeyEnabled: true } : {}),
+  };
+}
+
+function retentionOf(flags: OperationFlags): NonNullable<JobOperation['S3PutObjectRetention']> {
+  const mode = flags.retention?.toUpperCase();
+  if (mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') throw new UsageError(`--retention is GOVERNANCE or COMPLIANCE, not "${flags.retention}"`);
+  if (flags.until === undefined) throw new UsageError('--retention needs --until DATE (e.g. 2030-01-01 or 2030-01-01T12:00:00Z)');
+  const until = new Date(flags.until);
+  if (Number.isNaN(until.getTime())) throw new UsageError(`--until is a date such as 2030-01-01 or 2030-01-01T12:00:00Z, not "${flags.until}"`);
+  return {
+    Retention: { Mode: mode, RetainUntilDate: until },
+    ...(flags.bypassGovernance ? { BypassGovernanceRetention: true } : {}),
   };
 }
 

@@ -95,13 +95,21 @@ export function jobsProgram(setExit: (code: number) => void): Command {
     .option('--content-type <type>', 'copy: Content-Type of the copies')
     .option('--sse <AES256|KMS>', 'copy: server-side encryption of the copies')
     .option('--kms-key-id <arn>', 'copy: the KMS key of the copies')
-    .option('--bucket-key', 'copy: use an S3 Bucket Key for the copies\' KMS encryption')
+    .option('--bucket-key', 'copy or --encrypt-kms: use an S3 Bucket Key for the KMS encryption')
     .option('--acl <canned>', 'S3PutObjectAcl (or, with --copy-to, the copies\' ACL): private, public-read, bucket-owner-full-control, …')
     .option('--restore <days>', 'S3InitiateRestoreObject: restore archived objects for this many days')
     .option('--tier <BULK|STANDARD>', 'restore: the retrieval tier')
     .option('--lambda <name|arn>', 'LambdaInvoke: call this function once per object')
     .option('--arg <k=v>', 'lambda: a user argument of the 2.0 event (repeat per argument)', collect)
     .option('--schema <1.0|2.0>', 'lambda: the invocation schema (default 1.0; 2.0 with --arg)')
+    .option('--retention <GOVERNANCE|COMPLIANCE>', 'S3PutObjectRetention: Object Lock retention of this mode…')
+    .option('--until <date>', 'retention: …until this date (2030-01-01 or an ISO time)')
+    .option('--bypass-governance', 'retention: shorten a GOVERNANCE retention (BypassGovernanceRetention)')
+    .option('--legal-hold <on|off>', 'S3PutObjectLegalHold: set or lift an Object Lock legal hold')
+    .option('--checksum <algorithm>', 'S3ComputeObjectChecksum: CRC32, CRC32C, CRC64NVME, MD5, SHA1, SHA256, SHA512, XXHASH64, XXHASH3 or XXHASH128 of every object, in the report')
+    .option('--composite', 'checksum: the checksum of the part checksums (COMPOSITE), not of the whole object')
+    .option('--encrypt-kms <key-arn>', 'S3UpdateObjectEncryption: record SSE-KMS with this key, without copying the data')
+    .option('--replicate', 'S3ReplicateObject: copy each object to the destination of its bucket\'s replication rules')
     .option('--from-json <file>', 'the whole request, as `aws s3control create-job --cli-input-json` takes it ("-": stdin)')
     .option('--report <s3url>', 'write the completion report under s3://bucket/prefix (default: beside the manifest, failed tasks only)')
     .option('--no-report', 'write no completion report')
@@ -121,6 +129,8 @@ export function jobsProgram(setExit: (code: number) => void): Command {
       's3batch jobs create --manifest s3://photos/manifest.csv --restore 7 --tier BULK --report s3://reports/restores',
       's3batch jobs create --inventory s3://inventory/photos/daily/2024-05-01T00-00Z/manifest.json --acl private',
       's3batch jobs create --objects objects.txt --lambda thumbnail --arg size=256 --confirmation-required',
+      's3batch jobs create --objects objects.txt --retention GOVERNANCE --until 2030-01-01',
+      's3batch jobs create --objects objects.txt --checksum SHA256 --report s3://reports/checksums --all-tasks',
       's3batch jobs create --from-json job.json --dry-run',
     ]))
     .action(act((cmd) => run(cmd, (conn, out, watch) => createCommand(cmd.opts<CreateFlags>(), conn, out, watch))));
