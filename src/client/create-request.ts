@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { CreateJobCommandInput, JobManifest, JobManifestFieldName, JobOperation, JobReport, S3Tag } from '@aws-sdk/client-s3-control';
+import type { CreateJobCommandInput, JobManifest, JobManifestFieldName, JobManifestGenerator, JobOperation, JobReport, S3Tag } from '@aws-sdk/client-s3-control';
 import { bucketArn, objectArn, trimSlashes, type S3Location } from './s3-url.js';
 
 export const DEFAULT_PRIORITY = 10;
@@ -15,7 +15,9 @@ export const defaultRoleArn = (accountId: string): string => `arn:aws:iam::${acc
 export interface JobRequestParts {
   readonly accountId: string;
   readonly operation: JobOperation;
-  readonly manifest: JobManifest;
+  /** One of: a manifest, or a generator that lists the objects when the job is created. */
+  readonly manifest?: JobManifest;
+  readonly manifestGenerator?: JobManifestGenerator;
   readonly report: JobReport;
   readonly priority?: number;
   readonly roleArn?: string;
@@ -29,7 +31,8 @@ export function createJobInput(parts: JobRequestParts): CreateJobCommandInput {
     AccountId: parts.accountId,
     ConfirmationRequired: parts.confirmationRequired ?? false,
     Operation: parts.operation,
-    Manifest: parts.manifest,
+    ...(parts.manifest !== undefined ? { Manifest: parts.manifest } : {}),
+    ...(parts.manifestGenerator !== undefined ? { ManifestGenerator: parts.manifestGenerator } : {}),
     Report: parts.report,
     Priority: parts.priority ?? DEFAULT_PRIORITY,
     RoleArn: parts.roleArn ?? defaultRoleArn(parts.accountId),

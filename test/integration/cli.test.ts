@@ -199,6 +199,45 @@ describe('s3batch jobs create', () => {
     }
   });
 
+  it('--generate and its filters make a ManifestGenerator (--dry-run)', async () => {
+    const t = await setup();
+    const r = await t.cli([
+      'jobs', 'create', '--generate', 's3://data/2024/', '--prefix', '2023/', '--suffix', '.jpg', '--contains', 'cat', '--created-after', '2024-01-01',
+      '--created-before', '2024-06-30T12:00:00Z', '--larger-than', '1.5K', '--smaller-than', '10M', '--storage-class', 'standard', '--storage-class', 'GLACIER',
+      '--save-manifest', 's3://reports/generated', '--tag', 'a=b', '--dry-run',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const request = json<Record<string, unknown>>(r);
+    expect(request.Manifest).toBeUndefined();
+    expect(request.ManifestGenerator).toEqual({
+      S3JobManifestGenerator: {
+        SourceBucket: 'arn:aws:s3:::data',
+        EnableManifestOutput: true,
+        ManifestOutputLocation: { Bucket: 'arn:aws:s3:::reports', ManifestFormat: 'S3InventoryReport_CSV_20211130', ManifestPrefix: 'generated' },
+        Filter: {
+          KeyNameConstraint: { MatchAnyPrefix: ['2024/', '2023/'], MatchAnySuffix: ['.jpg'], MatchAnySubstring: ['cat'] },
+          CreatedAfter: '2024-01-01T00:00:00.000Z',
+          CreatedBefore: '2024-06-30T12:00:00.000Z',
+          ObjectSizeGreaterThanBytes: 1536,
+          ObjectSizeLessThanBytes: 10485760,
+          MatchAnyStorageClass: ['STANDARD', 'GLACIER'],
+        },
+      },
+    });
+    expect(request.Report).toMatchObject({ Bucket: 'arn:aws:s3:::reports', Prefix: 'generated/reports', ReportScope: 'FailedTasksOnly' });
+    // With --copy-to, --storage-class is the copies' class; a filter flag needs --generate.
+    const copy = json<{ Operation: { S3PutObjectCopy: { StorageClass: string } }; ManifestGenerator: { S3JobManifestGenerator: { Filter?: unknown } } }>(
+      await t.cli(['jobs', 'create', '--generate', 's3://data', '--copy-to', 's3://reports/c/', '--storage-class', 'glacier', '--dry-run']),
+    );
+    expect(copy.Operation.S3PutObjectCopy.StorageClass).toBe('GLACIER');
+    expect(copy.ManifestGenerator.S3JobManifestGenerator.Filter).toBeUndefined();
+    const stray = await t.cli(['jobs', 'create', '--objects', '-', '--suffix', '.jpg', '--tag', 'a=b'], { input: 'data/k\n' });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('--suffix is a filter of --generate');
+    const replicate = json<{ ManifestGenerator: { S3JobManifestGenerator: { Filter: unknown } } }>(await t.cli(['jobs', 'create', '--generate', 's3://data', '--replicate', '--dry-run']));
+    expect(replicate.ManifestGenerator.S3JobManifestGenerator.Filter).toEqual({ EligibleForReplication: true });
+  });
+
   it('--from-json takes the whole create-job request (the AWS CLI input), filling AccountId and the token', async () => {
     const t = await setup();
     await putAll(t.s3, ['j1']);

@@ -13,10 +13,11 @@ import { newManifestKey, objectsListRows, uploadManifest, writeManifestFile } fr
 import { parseS3Url, trimSlashes, type S3Location } from '../../client/s3-url.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { generatorOf, strayFilterFlag, type GenerateFlags } from './generate-flags.js';
 import { operationOf, tagsOf, type OperationFlags } from './operation-flags.js';
 import { watchJob, type WatchOptions } from './watch.js';
 
-export interface CreateFlags extends OperationFlags {
+export interface CreateFlags extends OperationFlags, GenerateFlags {
   readonly manifest?: string;
   readonly fields?: string;
   readonly inventory?: string;
@@ -59,7 +60,7 @@ export async function createCommand(flags: CreateFlags, conn: Connection, out: O
 
 async function fromJson(flags: CreateFlags, conn: Connection): Promise<CreateJobCommandInput> {
   const given = OPERATION_FLAGS.filter((k) => flags[k] !== undefined && !(Array.isArray(flags[k]) && (flags[k] as unknown[]).length === 0));
-  if (given.length > 0 || flags.manifest !== undefined || flags.objects !== undefined || flags.inventory !== undefined) {
+  if (given.length > 0 || flags.manifest !== undefined || flags.objects !== undefined || flags.inventory !== undefined || flags.generate !== undefined) {
     throw new UsageError('--from-json holds the whole request: give no operation or manifest flags with it');
   }
   const path = flags.fromJson ?? '';
@@ -88,22 +89,40 @@ async function fromJson(flags: CreateFlags, conn: Connection): Promise<CreateJob
 }
 
 async function fromFlags(flags: CreateFlags, conn: Connection, out: Output): Promise<CreateJobCommandInput> {
-  const sources = (['manifest', 'inventory', 'objects'] as const).filter((k) => flags[k] !== undefined);
+  const sources = (['manifest', 'inventory', 'objects', 'generate'] as const).filter((k) => flags[k] !== undefined);
   if (sources.length !== 1) {
     throw new UsageError(
       sources.length === 0
-        ? 'say which objects: --objects FILE (or - for stdin), --manifest s3://bucket/key.csv or --inventory s3://bucket/…/manifest.json'
+        ? 'say which objects: --objects FILE (or - for stdin), --manifest s3://bucket/key.csv, --inventory s3://bucket/…/manifest.json or --generate s3://bucket[/prefix]'
         : `the objects come from one place: --${sources.join(' and --')} cannot go together`,
     );
   }
+  const stray = flags.generate === undefined ? strayFilterFlag(flags) : undefined;
+  if (stray !== undefined) throw new UsageError(`${stray} is a filter of --generate`);
   if (flags.fields !== undefined && flags.manifest === undefined) throw new UsageError('--fields belongs to --manifest');
   if (flags.manifestTo !== undefined && flags.objects === undefined) throw new UsageError('--manifest-to belongs to --objects');
   if (flags.allTasks && flags.report === false) throw new UsageError('--all-tasks needs a report: drop --no-report');
   const priority = priorityOf(flags.priority);
+  // With --generate and no --copy-to, --storage-class filters the listing; with --copy-to it is the copies' class.
+  const classFilter = flags.generate !== undefined && flags.copyTo === undefined ? (flags.storageClass ?? []) : [];
   const accountId = await conn.accountId();
-  const operation = operationOf(flags, { accountId, region: conn.region ?? 'us-east-1' });
+  const operation = operationOf(classFilter.length > 0 ? { ...flags, storageClass: [] } : flags, { accountId, region: conn.region ?? 'us-east-1' });
   const reportAt = typeof flags.report === 'string' ? parseS3Url(flags.report, '--report') : undefined;
 
+  if (flags.generate !== undefined) {
+    const { generator, reportBase } = generatorOf(flags, classFilter);
+    return createJobInput({
+      accountId,
+      operation,
+      manifestGenerator: generator,
+      report: flags.report === false ? NO_REPORT : reportTo(reportAt ?? reportBase, flags.allTasks ?? false),
+      ...(priority !== undefined ? { priority } : {}),
+      ...(flags.roleArn !== undefined ? { roleArn: flags.roleArn } : {}),
+      ...(flags.description !== undefined ? { description: flags.description } : {}),
+      tags: tagsOf(flags.jobTag, '--job-tag'),
+      confirmationRequired: flags.confirmationRequired ?? false,
+    });
+  }
   let manifest: JobManifest;
   let manifestLocation: S3Location;
   if (flags.objects !== undefined) {

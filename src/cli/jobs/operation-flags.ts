@@ -11,7 +11,7 @@ export interface OperationFlags {
   readonly tag?: readonly string[];
   readonly deleteTags?: boolean;
   readonly copyTo?: string;
-  readonly storageClass?: string;
+  readonly storageClass?: readonly string[];
   readonly metadataDirective?: string;
   readonly metadata?: readonly string[];
   readonly contentType?: string;
@@ -147,7 +147,7 @@ function copyOf(flags: OperationFlags): NonNullable<JobOperation['S3PutObjectCop
   return {
     TargetResource: bucketArn(target.bucket),
     ...(target.key !== '' ? { TargetKeyPrefix: target.key } : {}),
-    ...(flags.storageClass !== undefined ? { StorageClass: flags.storageClass.toUpperCase() as S3StorageClass } : {}),
+    ...(flags.storageClass !== undefined && flags.storageClass.length > 0 ? { StorageClass: oneClass(flags.storageClass) } : {}),
     ...(directive !== undefined ? { MetadataDirective: directive as 'COPY' | 'REPLACE' } : {}),
     ...(Object.keys(newMetadata).length > 0 ? { NewObjectMetadata: newMetadata } : {}),
     ...(flags.acl !== undefined ? { CannedAccessControlList: flags.acl as never } : {}),
@@ -166,6 +166,11 @@ function retentionOf(flags: OperationFlags): NonNullable<JobOperation['S3PutObje
     Retention: { Mode: mode, RetainUntilDate: until },
     ...(flags.bypassGovernance ? { BypassGovernanceRetention: true } : {}),
   };
+}
+
+function oneClass(classes: readonly string[]): S3StorageClass {
+  if (classes.length > 1) throw new UsageError('--copy-to takes one --storage-class (the copies\' class)');
+  return (classes[0] ?? '').toUpperCase() as S3StorageClass;
 }
 
 function restoreOf(flags: OperationFlags): NonNullable<JobOperation['S3InitiateRestoreObject']> {

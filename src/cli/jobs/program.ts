@@ -86,10 +86,19 @@ export function jobsProgram(setExit: (code: number) => void): Command {
     .option('--manifest <s3url>', 'a CSV manifest already in S3 (its ETag is looked up)')
     .option('--fields <list>', 'the CSV manifest\'s columns: Bucket,Key or Bucket,Key,VersionId', undefined)
     .option('--inventory <s3url>', 'an S3 Inventory report\'s manifest.json')
+    .option('--generate <s3url>', 'every object of s3://bucket[/prefix] that the filters below match (S3JobManifestGenerator)')
+    .option('--prefix <p>', 'generate: keys starting with this (repeat for any of several)', collect)
+    .option('--suffix <s>', 'generate: keys ending with this (repeatable)', collect)
+    .option('--contains <s>', 'generate: keys containing this (repeatable)', collect)
+    .option('--created-after <date>', 'generate: objects created after this date')
+    .option('--created-before <date>', 'generate: objects created before this date')
+    .option('--larger-than <size>', 'generate: objects larger than this (bytes, or 10M, 1.5G…)')
+    .option('--smaller-than <size>', 'generate: objects smaller than this')
+    .option('--save-manifest <s3url>', 'generate: keep the generated manifest under s3://bucket/prefix (S3 Inventory form)')
     .option('--tag <k=v>', 'S3PutObjectTagging: set the object tags (repeat the flag per tag)', collect)
     .option('--delete-tags', 'S3DeleteObjectTagging: remove every object tag')
     .option('--copy-to <s3url>', 'S3PutObjectCopy: copy to s3://bucket/prefix (the prefix is put before each key as given)')
-    .option('--storage-class <class>', 'copy: the copies\' storage class (STANDARD, GLACIER, …)')
+    .option('--storage-class <class>', 'copy: the copies\' storage class (STANDARD, GLACIER, …); with --generate alone: only objects of this class (repeatable)', collect)
     .option('--metadata-directive <COPY|REPLACE>', 'copy: keep the source\'s metadata or replace it')
     .option('--metadata <k=v>', 'copy: user metadata of the copies (repeat per entry; implies REPLACE)', collect)
     .option('--content-type <type>', 'copy: Content-Type of the copies')
@@ -129,6 +138,7 @@ export function jobsProgram(setExit: (code: number) => void): Command {
       's3batch jobs create --manifest s3://photos/manifest.csv --restore 7 --tier BULK --report s3://reports/restores',
       's3batch jobs create --inventory s3://inventory/photos/daily/2024-05-01T00-00Z/manifest.json --acl private',
       's3batch jobs create --objects objects.txt --lambda thumbnail --arg size=256 --confirmation-required',
+      's3batch jobs create --generate s3://photos/2024/ --suffix .jpg --larger-than 1M --tag big=yes --watch',
       's3batch jobs create --objects objects.txt --retention GOVERNANCE --until 2030-01-01',
       's3batch jobs create --objects objects.txt --checksum SHA256 --report s3://reports/checksums --all-tasks',
       's3batch jobs create --from-json job.json --dry-run',

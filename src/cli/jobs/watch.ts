@@ -52,8 +52,11 @@ export function progressOf(job: JobDescriptor): { done: number; total: number; f
 function statusNote(job: JobDescriptor): string {
   switch (job.Status) {
     case 'New':
-    case 'Preparing':
-      return 'reading the manifest';
+    case 'Preparing': {
+      const source = job.ManifestGenerator?.S3JobManifestGenerator?.SourceBucket;
+      if (source === undefined) return 'reading the manifest';
+      return `listing s3://${bucketOfArn(source)}: ${count(job.ProgressSummary?.TotalNumberOfTasks ?? 0)} objects so far`;
+    }
     case 'Suspended':
       return `waiting for confirmation: s3batch jobs confirm ${job.JobId}`;
     case 'Ready':
