@@ -53,6 +53,18 @@ export default tseslint.config(
       },
     ]),
   ),
+  boundary('client', [
+    {
+      group: ['../*', '!../client', '!../lib', '!../domain'],
+      message: 'client/ speaks only the public APIs (S3 Control, S3, STS) through the AWS SDK: it knows no server part.',
+    },
+  ]),
+  boundary('cli/jobs', [
+    {
+      group: ['../../*', '!../../client', '!../../lib', '!../../domain'],
+      message: 'the job commands speak only the public APIs, through client/: they must work against any s3batch or AWS.',
+    },
+  ]),
   boundary('functions', [
     {
       group: ['../engine/*', '../store/*', '../control-api/*', '../object-store/*', '../app/*', '../cli/*', '../http/*'],

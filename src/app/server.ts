@@ -18,6 +18,7 @@ import type { ObjectStore } from '../object-store/object-store.js';
 import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
 import { openSqliteJobStore } from '../store/sqlite/index.js';
+import { createStsApi } from '../sts/sts-api.js';
 import { claimDataDir, type DataDirClaim } from './data-dir.js';
 import { dataDirFailure, listenFailure } from './startup-error.js';
 import { wireEngine } from './engine-wiring.js';
@@ -99,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     surfaces: {
       service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
       control: createControlApi({ jobs, auth, maxBodyBytes: config.maxControlBodyBytes, logger }),
+      sts: createStsApi({ auth, now: options.now ?? Date.now, logger }),
       s3: createS3Api({ store: objects, auth, region: config.region, logger }),
     },
   });

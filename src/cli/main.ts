@@ -1,59 +1,48 @@
 /**
- * The `s3batch` command line. `serve` runs the all-in-one server (what `npm start` runs); the job
- * commands arrive with the CLI issue.
+ * The `s3batch` command line: `serve` runs the all-in-one server (what `npm start` runs); `jobs …`
+ * creates, follows and steers jobs over the public APIs. Exit codes: 0 success, 1 error, 2 usage
+ * error, and for a watched job 3 Complete with failed tasks, 4 Failed, 5 Cancelled (cli/errors.ts).
  */
-import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.js';
-import { startServer } from '../app/server.js';
-import { StartupError } from '../app/startup-error.js';
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app/version.js';
+import { EXIT } from './errors.js';
+import { jobsProgram } from './jobs/program.js';
+import { addServeCommand } from './serve.js';
 
+let exitCode: number = EXIT.ok;
 const program = new Command();
-program.name('s3batch').description('S3 Batch Operations that anyone can run').version(VERSION);
-
 program
-  .command('serve')
-  .description('run the server: S3 Control jobs API, embedded S3 store, engine and dashboard on one port')
-  .option('-p, --port <port>', 'port to listen on (overrides S3BATCH_PORT)')
-  .option('-H, --host <host>', 'address to listen on (overrides S3BATCH_HOST)')
-  .option('-d, --data-dir <dir>', 'state directory (overrides S3BATCH_DATA_DIR)')
-  .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
-    const env = { ...process.env };
-    if (opts.port !== undefined) env.S3BATCH_PORT = opts.port;
-    if (opts.host !== undefined) env.S3BATCH_HOST = opts.host;
-    if (opts.dataDir !== undefined) env.S3BATCH_DATA_DIR = opts.dataDir;
-    let server;
-    try {
-      server = await startServer(loadConfig(env));
-    } catch (err) {
-      // What the operator must change gets one line that says what; anything else is a bug and
-      // keeps its stack.
-      if (err instanceof ConfigError) {
-        console.error(`s3batch: ${err.message}`);
-        process.exit(2);
-      }
-      if (err instanceof StartupError) {
-        console.error(`s3batch: ${err.message}`);
-        process.exit(1);
-      }
-      throw err;
-    }
-    const running = server;
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      running.logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          running.logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  .name('s3batch')
+  .description('S3 Batch Operations that anyone can run')
+  .version(VERSION)
+  .exitOverride()
+  .showSuggestionAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  s3batch serve                                   the server on http://127.0.0.1:9090
+  s3batch jobs create --objects list.txt --tag project=blue --watch
+  s3batch jobs ls
+  s3batch jobs report <job-id>
+Run \`s3batch jobs --help\` or \`s3batch jobs <command> --help\` for each command's flags.`,
+  );
+addServeCommand(program);
+const jobs = jobsProgram((code) => {
+  exitCode = code;
+});
+program.addCommand(jobs);
+// Usage errors (unknown flags, missing arguments) exit 2, in every sub-command too.
+for (const cmd of [jobs, ...jobs.commands]) cmd.exitOverride();
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+  process.exitCode = exitCode;
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version are not errors.
+    process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+  } else {
+    throw err;
+  }
+}

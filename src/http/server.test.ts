@@ -29,7 +29,7 @@ async function serve(s3: SurfaceHandler): Promise<string> {
   const server = createHttpServer({
     logger: pino({ level: 'silent' }),
     limits: { headersTimeoutMs: 5000, idleTimeoutMs: IDLE_MS, keepAliveTimeoutMs: 5000, maxConnections: 100 },
-    surfaces: { service: none, control: none, s3 },
+    surfaces: { service: none, control: none, sts: none, s3 },
   });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,7 +1,8 @@
 /**
  * The one HTTP server on the one port: it splits every request by path onto its surface —
  * `/_s3batch/…` service endpoints (unsigned), `/v20180820/…` the S3 Control jobs API (whatever
- * the Host), and everything else the S3 API — and measures each request.
+ * the Host), `POST /` STS GetCallerIdentity, and everything else the S3 API — and measures each
+ * request.
  *
  * It also decides how long a client may keep a connection without doing its part. There is no
  * deadline on a whole request (Node's `requestTimeout` is off): an upload or download of gigabytes
@@ -27,11 +28,12 @@ export type SurfaceHandler = (
   requestId: string,
 ) => Promise<void>;
 
-export type SurfaceName = 'service' | 'control' | 's3';
+export type SurfaceName = 'service' | 'control' | 'sts' | 's3';
 
 export interface HttpSurfaces {
   readonly service: SurfaceHandler;
   readonly control: SurfaceHandler;
+  readonly sts: SurfaceHandler;
   readonly s3: SurfaceHandler;
 }
 
@@ -53,9 +55,12 @@ export interface HttpServerOptions {
 export const SERVICE_PREFIX = '/_s3batch/';
 const CONTROL_PREFIX = '/v20180820';
 
-export function surfaceFor(rawPath: string): SurfaceName {
+export function surfaceFor(rawPath: string, method = 'GET'): SurfaceName {
   if (rawPath.startsWith(SERVICE_PREFIX) || rawPath === '/_s3batch') return 'service';
   if (rawPath === CONTROL_PREFIX || rawPath.startsWith(`${CONTROL_PREFIX}/`)) return 'control';
+  // STS query requests are `POST /`; S3 has no POST on the service root (a browser form upload
+  // posts to a bucket), so the two never meet.
+  if (method === 'POST' && rawPath === '/') return 'sts';
   return 's3';
 }
 
@@ -73,7 +78,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     res.on('timeout', () => onExchangeIdle(req, res));
     const requestId = nextRequestId();
     const target = parseRequestTarget(req.url ?? '/');
-    const surface = surfaceFor(target.rawPath);
+    const surface = surfaceFor(target.rawPath, req.method);
     if (onRequestDone) {
       res.once('finish', () => {
         onRequestDone(surface, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);

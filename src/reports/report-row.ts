@@ -4,6 +4,7 @@
  * `Bucket,Key,VersionId,TaskStatus,HTTPStatusCode,ErrorCode,ResultMessage` (HTTP status before the
  * error code, although manifest.json's ReportSchema lists them the other way round).
  */
+import { csvCell } from '../lib/csv-cell.js';
 
 export interface ReportTask {
   readonly bucket: string;
@@ -28,12 +29,7 @@ export interface TaskResult {
 /** ResultMessage of a succeeded S3 operation. */
 export const SUCCESS_MESSAGE = 'Successful';
 
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** A CSV cell: quoted (with `"` doubled) only when it holds a comma, quote, CR or LF. */
-export function csvCell(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
+export { csvCell };
 
 /** One report line, `\n`-terminated. */
 export function formatReportRow(task: ReportTask, result: TaskResult): string {

@@ -56,6 +56,12 @@ export interface VerifyOptions {
   nowMs: number;
   /** Largest accepted difference between the request time and `nowMs`; default 15 minutes. */
   maxSkewMs?: number;
+  /**
+   * The body's SHA-256 (lower-case hex), hashed by the caller, for services whose clients send no
+   * `x-amz-content-sha256` (STS: only S3 and S3 Control require that header). Used only when the
+   * header is absent; without it the header is required.
+   */
+  bodySha256?: string;
   lookupKey(accessKeyId: string): SigningCredentials | undefined;
 }
 
@@ -491,7 +497,7 @@ function verifyHeaderForm(
   if (signedHeaders === 'empty') return malformed('the SignedHeaders list is mal-formed.');
   if (signedHeaders === 'nohost') return malformed("the 'host' header must be signed.");
 
-  const payloadHash = headerValue(req.headers, 'x-amz-content-sha256');
+  const payloadHash = headerValue(req.headers, 'x-amz-content-sha256') ?? opts.bodySha256;
   if (payloadHash === undefined) {
     return fail('InvalidRequest', 400, 'Missing required header for this request: x-amz-content-sha256');
   }
