@@ -202,7 +202,7 @@ describe('s3batch jobs create', () => {
   it('--generate and its filters make a ManifestGenerator (--dry-run)', async () => {
     const t = await setup();
     const r = await t.cli([
-      'jobs', 'create', '--generate', 's3://data/2024/', '--prefix', '2023/', '--suffix', '.jpg', '--contains', 'cat', '--created-after', '2024-01-01',
+      'jobs', 'create', '--generate', 's3://data/2024/', '--prefix', '2024/', '--suffix', '.jpg', '--contains', 'cat', '--created-after', '2024-01-01',
       '--created-before', '2024-06-30T12:00:00Z', '--larger-than', '1.5K', '--smaller-than', '10M', '--storage-class', 'standard', '--storage-class', 'GLACIER',
       '--save-manifest', 's3://reports/generated', '--tag', 'a=b', '--dry-run',
     ]);
@@ -215,7 +215,7 @@ describe('s3batch jobs create', () => {
         EnableManifestOutput: true,
         ManifestOutputLocation: { Bucket: 'arn:aws:s3:::reports', ManifestFormat: 'S3InventoryReport_CSV_20211130', ManifestPrefix: 'generated' },
         Filter: {
-          KeyNameConstraint: { MatchAnyPrefix: ['2024/', '2023/'], MatchAnySuffix: ['.jpg'], MatchAnySubstring: ['cat'] },
+          KeyNameConstraint: { MatchAnyPrefix: ['2024/'], MatchAnySuffix: ['.jpg'], MatchAnySubstring: ['cat'] },
           CreatedAfter: '2024-01-01T00:00:00.000Z',
           CreatedBefore: '2024-06-30T12:00:00.000Z',
           ObjectSizeGreaterThanBytes: 1536,
@@ -231,6 +231,10 @@ describe('s3batch jobs create', () => {
     );
     expect(copy.Operation.S3PutObjectCopy.StorageClass).toBe('GLACIER');
     expect(copy.ManifestGenerator.S3JobManifestGenerator.Filter).toBeUndefined();
+    // S3 takes one prefix, suffix or substring per job.
+    const two = await t.cli(['jobs', 'create', '--generate', 's3://data/2024/', '--prefix', '2023/', '--tag', 'a=b', '--dry-run']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('takes one value');
     const stray = await t.cli(['jobs', 'create', '--objects', '-', '--suffix', '.jpg', '--tag', 'a=b'], { input: 'data/k\n' });
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('--suffix is a filter of --generate');

@@ -67,13 +67,22 @@ export interface Generated {
 
 export function generatorOf(flags: GenerateFlags, classFilter: readonly string[]): Generated {
   const source = parseS3Url(flags.generate ?? '', '--generate');
-  const prefixes = [...(source.key !== '' ? [source.key] : []), ...(flags.prefix ?? [])];
+  // AWS takes exactly one string in each MatchAny* list ("an array of strings with a length of 1
+  // string", JobManifestGeneratorFilter): the URL's prefix and --prefix must agree.
+  const one = (values: readonly string[], flag: string): string[] => {
+    const distinct = [...new Set(values)];
+    if (distinct.length > 1) throw new UsageError(`${flag} takes one value (S3 matches one prefix, suffix or substring per job), not ${distinct.map((v) => `"${v}"`).join(' and ')}`);
+    return distinct;
+  };
+  const prefixes = one([...(source.key !== '' ? [source.key] : []), ...(flags.prefix ?? [])], '--prefix (with the prefix of --generate)');
+  const suffixes = one(flags.suffix ?? [], '--suffix');
+  const substrings = one(flags.contains ?? [], '--contains');
   const filter: JobManifestGeneratorFilter = {};
-  if (prefixes.length > 0 || (flags.suffix ?? []).length > 0 || (flags.contains ?? []).length > 0) {
+  if (prefixes.length > 0 || suffixes.length > 0 || substrings.length > 0) {
     filter.KeyNameConstraint = {
       ...(prefixes.length > 0 ? { MatchAnyPrefix: prefixes } : {}),
-      ...((flags.suffix ?? []).length > 0 ? { MatchAnySuffix: [...(flags.suffix ?? [])] } : {}),
-      ...((flags.contains ?? []).length > 0 ? { MatchAnySubstring: [...(flags.contains ?? [])] } : {}),
+      ...(suffixes.length > 0 ? { MatchAnySuffix: suffixes } : {}),
+      ...(substrings.length > 0 ? { MatchAnySubstring: substrings } : {}),
     };
   }
   const after = dateOf(flags.createdAfter, '--created-after');
