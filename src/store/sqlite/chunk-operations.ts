@@ -20,6 +20,7 @@ import type { JobProgress } from '../../domain/job.js';
 import {
   JobStoreError,
   REPORT_PART_STATUSES,
+  type AddChunksOptions,
   type AddChunksResult,
   type ChunkCheckpoint,
   type ChunkCounts,
@@ -28,10 +29,12 @@ import {
   type ClaimedChunk,
   type CompleteChunkResult,
   type JobStore,
+  type ListingCheckpoint,
   type NewChunk,
   type RenewLeasesResult,
   type ReportLength,
   type ReportPartStatus,
+  type StoredChunkRecords,
 } from '../job-store.js';
 import { prepareChunkStatements, type ChunkRow, type ProgressRow } from './chunk-statements.js';
 import { SqliteStoreError } from './sqlite-store-error.js';
@@ -49,6 +52,8 @@ export type ChunkOperations = Pick<
   | 'readReportParts'
   | 'reportLength'
   | 'deleteChunks'
+  | 'listingCheckpoint'
+  | 'readChunkRecords'
 >;
 
 /** Runs `fn` against the open database; every failure becomes a rejection (the store's `run`). */
@@ -158,6 +163,32 @@ function prepareNewChunk(chunk: NewChunk): PreparedChunk {
   return { index: chunk.index, taskCount: chunk.taskCount, locatorJson, records: chunk.records };
 }
 
+/** AddChunksOptions' listing and generated manifest, checked and turned into what the SQL takes. */
+interface PreparedListing {
+  readonly position?: { readonly cursorJson: string; readonly scanned: number; readonly done: boolean };
+  readonly generatedManifestJson?: string;
+}
+
+function prepareListing(options: AddChunksOptions): PreparedListing | undefined {
+  const { listing, generatedManifest } = options;
+  if (listing === undefined && generatedManifest === undefined) return undefined;
+  if (generatedManifest !== undefined && !options.final) throw new RangeError('addChunks: a generatedManifest comes with the final batch only');
+  if (listing === undefined) return { generatedManifestJson: JSON.stringify(generatedManifest) };
+  const cursorJson = JSON.stringify(listing.cursor) as string | undefined;
+  if (cursorJson === undefined) throw new RangeError('addChunks: the listing cursor is not a JSON value');
+  if (!Number.isSafeInteger(listing.scanned) || listing.scanned < 0) {
+    throw new RangeError(`addChunks: listing.scanned must be an integer ≥ 0, got ${listing.scanned}`);
+  }
+  if (listing.done && !options.final) throw new RangeError('addChunks: a listing that is done comes with the final batch');
+  return {
+    position: { cursorJson, scanned: listing.scanned, done: listing.done === true },
+    ...(generatedManifest !== undefined ? { generatedManifestJson: JSON.stringify(generatedManifest) } : {}),
+  };
+}
+
+/** Chunks read per query by readChunkRecords: a few MB of records at most. */
+const RECORDS_PAGE_CHUNKS = 16;
+
 function checkCounts(what: string, outcome: ChunkCheckpoint): number {
   const { succeeded, failed } = outcome;
   if (!Number.isSafeInteger(succeeded) || !Number.isSafeInteger(failed) || succeeded < 0 || failed < 0) {
@@ -239,7 +270,7 @@ export function createChunkOperations(
   }
 
   const addChunksTx = db.transaction(
-    (jobId: string, chunks: readonly PreparedChunk[], final: boolean): AddChunksResult => {
+    (jobId: string, chunks: readonly PreparedChunk[], final: boolean, listing: PreparedListing | undefined): AddChunksResult => {
       assertJob(jobId);
       const sealed = sql.isFinal.get(jobId) !== undefined;
       let added = 0;
@@ -272,7 +303,9 @@ export function createChunkOperations(
           );
         }
         sql.markFinal.run(jobId, now());
+        if (listing?.generatedManifestJson !== undefined) sql.setGeneratedManifest.run(listing.generatedManifestJson, jobId);
       }
+      if (listing?.position) sql.putListing.run(jobId, listing.position.cursorJson, listing.position.scanned, listing.position.done ? 1 : 0, now());
       sql.setTotalTasks.run(totals.tasks, jobId);
       return { added, chunks: totals.n, totalTasks: totals.tasks };
     },
@@ -357,9 +390,26 @@ export function createChunkOperations(
     sql.deleteReportsFrom.run(jobId, floor ?? 0);
     sql.deleteRecordsFrom.run(jobId, floor ?? 0);
     const deleted = sql.deleteChunksFrom.run(jobId, floor ?? 0).changes;
-    if (floor === undefined) sql.deleteFinal.run(jobId);
+    if (floor === undefined) {
+      sql.deleteFinal.run(jobId);
+      sql.deleteListing.run(jobId);
+    }
     return { deleted, finished: floor === undefined };
   });
+
+  async function* chunkRecords(jobId: string): AsyncGenerator<StoredChunkRecords> {
+    await run(() => assertJob(jobId));
+    let from = 0;
+    for (;;) {
+      // Short queries, as for report parts: the consumer awaits uploads between chunks.
+      const page = await run(() => sql.recordsPage.all(jobId, from, RECORDS_PAGE_CHUNKS));
+      for (const row of page) {
+        yield { index: row.chunk_index, taskCount: row.task_count, locator: JSON.parse(row.locator_json) as unknown, records: row.body ?? undefined };
+      }
+      if (page.length < RECORDS_PAGE_CHUNKS) return;
+      from = page[page.length - 1]!.chunk_index + 1;
+    }
+  }
 
   async function* reportParts(jobId: string, status: ReportPartStatus): AsyncGenerator<Buffer> {
     if (!(REPORT_PART_STATUSES as readonly string[]).includes(status)) {
@@ -385,7 +435,17 @@ export function createChunkOperations(
 
   return {
     addChunks: (jobId, chunks, options) =>
-      run(() => addChunksTx.immediate(jobId, chunks.map(prepareNewChunk), options.final)),
+      run(() => addChunksTx.immediate(jobId, chunks.map(prepareNewChunk), options.final, prepareListing(options))),
+
+    listingCheckpoint: (jobId) =>
+      run((): ListingCheckpoint | undefined => {
+        assertJob(jobId);
+        const row = sql.listing.get(jobId);
+        if (!row) return undefined;
+        return { cursor: JSON.parse(row.cursor_json) as unknown, scanned: row.scanned, done: row.done === 1, updatedMs: row.updated_ms };
+      }),
+
+    readChunkRecords: (jobId) => chunkRecords(jobId),
 
     claimChunks: (jobId, owner, max, leaseMs, nowMs) =>
       run(() => {
