@@ -17,6 +17,7 @@ import {
   copyHeaders,
   createUploadHeaders,
   encodeKey,
+  encryptionHeaders,
   legalHoldXml,
   metadataFromHeaders,
   objectEncryptionXml,
@@ -175,6 +176,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       const headers: Record<string, string> = {};
       if (opts.contentType) headers['content-type'] = opts.contentType;
       if (opts.expectedBucketOwner !== undefined) headers['x-amz-expected-bucket-owner'] = opts.expectedBucketOwner;
+      Object.assign(headers, encryptionHeaders(opts.encryption));
       const length = Buffer.isBuffer(body) ? body.length : opts.contentLength;
       if (length === undefined) throw new S3PortError('MissingContentLength', 411, 'putObject of a stream needs contentLength');
       headers['content-length'] = String(length);

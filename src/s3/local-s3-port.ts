@@ -64,6 +64,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
             key: ref.key,
             ...(options.contentType ? { metadata: { system: { contentType: options.contentType }, user: {} } } : {}),
             ...(length !== undefined ? { integrity: { contentLength: length } } : {}),
+            ...(options.encryption ? { encryption: options.encryption } : {}),
           },
           body,
         );

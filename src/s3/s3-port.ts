@@ -118,6 +118,8 @@ export interface PutObjectOptions {
    * AccessDenied when another does, 400 InvalidBucketOwnerAWSAccountID for a malformed id).
    */
   readonly expectedBucketOwner?: string;
+  /** Server-side encryption of the new object (absent: the bucket's default). */
+  readonly encryption?: PortEncryption;
 }
 
 export interface PortTag {
