@@ -159,4 +159,27 @@ describe('README', () => {
     ]);
     s3.destroy();
   });
+
+  it.skipIf(!hasCli)('"Generated manifests", after the first job, runs as written', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
+    mkdirSync(path.join(home, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(path.resolve('.'), path.join(home, 'node_modules', 's3batch'));
+    symlinkSync('../s3batch/bin/s3batch.js', path.join(home, 'node_modules', '.bin', 's3batch'));
+    const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' }, undefined, { engine: true });
+    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Generated manifests')];
+    expect(blocks).toHaveLength(2);
+    const script = `export S3BATCH_ENDPOINT=${server.url}\n${blocks.join('\n').replaceAll(':9090', `:${server.port}`)}\necho "JOB=$JOB"\n`;
+    const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+      throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
+    });
+    // The three photos under 2024/ (the first job's missing one never existed), and the output's descriptor.
+    expect(stdout).toMatch(/^Complete: 3 succeeded, 0 failed of 3 tasks/m);
+    const jobId = /^JOB=(\S+)$/m.exec(stdout)?.[1];
+    expect(stdout).toContain(`"ObjectArn": "arn:aws:s3:::reports/generated/${jobId}/manifest.json"`);
+  });
 });
