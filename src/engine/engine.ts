@@ -258,6 +258,9 @@ export function createEngine(options: EngineOptions): Engine {
       } while (again && !stopped);
     })().finally(() => {
       ticking = undefined;
+      // A wake that came after the loop's last check but before this callback (work ending on a
+      // busy event loop, e.g. a preparation whose job just went Ready) would be lost: run again.
+      if (again && !stopped) wake();
     });
   }
 
