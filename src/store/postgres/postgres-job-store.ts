@@ -19,7 +19,7 @@ import { JOB_COLUMN_LIST, newJobToInsertParams, rowStatus, rowToJob, type JobRow
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
 import { createChunkOperations } from './chunk-operations.js';
 import { createDb, createPool, type Db } from './connection.js';
-import { migratePostgres } from './migrations.js';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 
 export interface PostgresJobStoreOptions {
   /** `postgres://user@host:port/database` (the driver's URL syntax). */
@@ -97,6 +97,22 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     throw err;
   }
   return createPostgresJobStore(db, now);
+}
+
+/**
+ * Migrates the schema and closes again: `s3batch migrate`, run alone before upgrading nodes.
+ * Returns the versions applied (empty when it was up to date) and the latest known.
+ */
+export async function migratePostgresSchema(
+  options: Pick<PostgresJobStoreOptions, 'connectionString' | 'schema' | 'now'>,
+): Promise<{ applied: number[]; latest: number }> {
+  const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
+  const db = createDb(createPool({ connectionString: options.connectionString, schema, max: 1 }), schema);
+  try {
+    return { applied: await runMigrations(db, schema, (options.now ?? Date.now)()), latest: POSTGRES_MIGRATIONS.length };
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs the migrations on one connection of `db` (the advisory lock is per session). */
