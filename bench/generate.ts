@@ -73,7 +73,8 @@ async function seed(server: RunningServer, bucket: string, n: number): Promise<n
   return (performance.now() - t0) / 1000;
 }
 
-interface SizeResult {
+/** One bucket size's figures (the --json output's `generate.sizes[]`). */
+export interface SizeResult {
   objects: number;
   seedSeconds: number;
   listingKeysPerSec: number;

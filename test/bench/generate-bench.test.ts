@@ -7,16 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-interface SizeResult {
-  objects: number;
-  listingKeysPerSec: number;
-  firstTaskMs: number;
-  totalSeconds: number;
-  tasksPerSec: number;
-  peakRssMb: number;
-  rssGrowthMb: number;
-}
+import type { SizeResult } from '../../bench/generate.js';
 
 describe('generate bench', () => {
   it('runs in quick mode and reports listing keys/s, CreateJob → first task and → Complete, and peak RSS per size', async () => {
