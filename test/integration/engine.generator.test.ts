@@ -7,7 +7,15 @@
  * entry), the expected bucket owner, and the generated manifest written out and run again as an
  * S3 Inventory manifest.
  */
-import { CreateBucketCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectTaggingCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateJobCommand, UpdateJobStatusCommand, type JobManifestGeneratorFilter, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import { describe, expect, it } from 'vitest';
 import { s3Client } from '../object-store/helpers.js';
@@ -156,6 +164,28 @@ describe('generated manifests (S3JobManifestGenerator)', () => {
     expect(await server.store.listingCheckpoint(JobId!)).toBeUndefined();
   });
 
+  it('EligibleForReplication: every version is a task (delete markers are not), each tagged on its own version', async () => {
+    const { s3, control } = await setup();
+    await s3.send(new CreateBucketCommand({ Bucket: 'ver' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'ver', VersioningConfiguration: { Status: 'Enabled' } }));
+    for (const Key of ['k1', 'k1', 'k2', 'k3']) await s3.send(new PutObjectCommand({ Bucket: 'ver', Key, Body: Key }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'ver', Key: 'k3' }));
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'ver' }));
+    const versions = (listed.Versions ?? []).map((v) => `${v.Key},${v.VersionId}`).sort();
+    expect(versions).toHaveLength(4);
+    expect(listed.DeleteMarkers).toHaveLength(1);
+    const { jobId, job } = await run(s3, control, { EligibleForReplication: true }, {
+      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::ver', EnableManifestOutput: false, Filter: { EligibleForReplication: true } } },
+    });
+    expect([job.Status, job.ProgressSummary?.TotalNumberOfTasks]).toEqual(['Complete', 4]);
+    const rows = await reportRows(s3, jobId);
+    expect(rows.map((r) => r.split(',').slice(1, 3).join(',')).sort()).toEqual(versions);
+    for (const v of listed.Versions ?? []) {
+      const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: 'ver', Key: v.Key, VersionId: v.VersionId }));
+      expect(TagSet).toEqual([{ Key: 'project', Value: 'blue' }]);
+    }
+  });
+
   it('ExpectedBucketOwner: another account fails the job (access denied), the owner runs', async () => {
     const { s3, control } = await setup();
     await putObjects(s3, [{ key: 'a' }]);
@@ -168,6 +198,22 @@ describe('generated manifests (S3JobManifestGenerator)', () => {
       ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::data', ExpectedBucketOwner: ACCOUNT_A.accountId, EnableManifestOutput: false } },
     });
     expect(right.keys).toEqual(['a']);
+  });
+
+  it('EnableManifestOutput to a bucket that does not exist: the job fails saying where', async () => {
+    const { s3, control } = await setup();
+    await putObjects(s3, [{ key: 'a' }, { key: 'b' }, { key: 'c' }]);
+    const { job } = await run(s3, control, undefined, {
+      ManifestGenerator: {
+        S3JobManifestGenerator: {
+          SourceBucket: 'arn:aws:s3:::data',
+          EnableManifestOutput: true,
+          ManifestOutputLocation: { Bucket: 'arn:aws:s3:::no-such-bucket', ManifestFormat: 'S3InventoryReport_CSV_20211130' },
+        },
+      },
+    });
+    expect(job.Status).toBe('Failed');
+    expect(job.FailureReasons).toEqual([{ FailureCode: 'ManifestNotFound', FailureReason: expect.stringContaining('s3://no-such-bucket/') }]);
   });
 
   it('EnableManifestOutput: an S3 Inventory manifest under the prefix, in DescribeJob, that a later job runs again', async () => {
