@@ -12,6 +12,7 @@
  *
  *   npm run bench                 100,000 and 1,000,000 objects, 3 runs each (~8 min, most of it making 1.1M objects)
  *   vite-node bench/generate.ts --quick   5,000 and 20,000 objects, 1 run (what the test suite runs)
+ *   --sizes=N,M                   other bucket sizes
  *   --json                        one JSON line instead of the table
  */
 import { randomUUID } from 'node:crypto';
@@ -27,7 +28,8 @@ import type { JobStatus } from '../src/domain/job-status.js';
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const JSON_OUT = args.has('--json');
-const SIZES = QUICK ? [5_000, 20_000] : [100_000, 1_000_000];
+const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
+const SIZES = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : QUICK ? [5_000, 20_000] : [100_000, 1_000_000];
 const RUNS = QUICK ? 1 : 3;
 const ACCOUNT = '123456789012';
 
@@ -84,6 +86,8 @@ export interface SizeResult {
   peakRssMb: number;
   /** Peak RSS while the jobs ran, above the RSS once the objects were made. */
   rssGrowthMb: number;
+  /** Peak V8 heap in use while the jobs ran. */
+  peakHeapMb: number;
 }
 
 async function measure(server: RunningServer, n: number): Promise<SizeResult> {
@@ -91,7 +95,12 @@ async function measure(server: RunningServer, n: number): Promise<SizeResult> {
   const seedSeconds = await seed(server, bucket, n);
   const before = process.memoryUsage.rss();
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  let heapPeak = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.rss);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+  }, 50);
   const listing: number[] = [];
   const first: number[] = [];
   const total: number[] = [];
@@ -125,6 +134,7 @@ async function measure(server: RunningServer, n: number): Promise<SizeResult> {
     tasksPerSec: n / totalSeconds,
     peakRssMb: peak / 1024 / 1024,
     rssGrowthMb: (peak - before) / 1024 / 1024,
+    peakHeapMb: heapPeak / 1024 / 1024,
   };
 }
 
@@ -149,10 +159,10 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`generate bench: S3JobManifestGenerator (no filter) over the embedded store, in process, median of ${RUNS}${QUICK ? ' (quick)' : ''}`);
-  console.log('objects     listing keys/s   CreateJob→first task   CreateJob→Complete   tasks/s   peak RSS (growth while jobs ran)   (objects made in)');
+  console.log('objects     listing keys/s   CreateJob→first task   CreateJob→Complete   tasks/s   peak RSS (growth while jobs ran)   peak heap   (objects made in)');
   for (const r of results) {
     console.log(
-      `${r.objects.toLocaleString('en-US').padStart(9)}   ${Math.round(r.listingKeysPerSec).toLocaleString('en-US').padStart(14)}   ${`${r.firstTaskMs.toFixed(0)} ms`.padStart(20)}   ${`${r.totalSeconds.toFixed(1)} s`.padStart(18)}   ${Math.round(r.tasksPerSec).toLocaleString('en-US').padStart(7)}   ${`${r.peakRssMb.toFixed(0)} MB (+${r.rssGrowthMb.toFixed(0)} MB)`.padStart(30)}   (${r.seedSeconds.toFixed(0)} s)`,
+      `${r.objects.toLocaleString('en-US').padStart(9)}   ${Math.round(r.listingKeysPerSec).toLocaleString('en-US').padStart(14)}   ${`${r.firstTaskMs.toFixed(0)} ms`.padStart(20)}   ${`${r.totalSeconds.toFixed(1)} s`.padStart(18)}   ${Math.round(r.tasksPerSec).toLocaleString('en-US').padStart(7)}   ${`${r.peakRssMb.toFixed(0)} MB (+${r.rssGrowthMb.toFixed(0)} MB)`.padStart(30)}   ${`${r.peakHeapMb.toFixed(0)} MB`.padStart(9)}   (${r.seedSeconds.toFixed(0)} s)`,
     );
   }
   console.log('memory: the growth while jobs ran must not grow with the bucket (the listing is streamed into the job store, never held)');
