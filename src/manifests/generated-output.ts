@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { parseBucketArn } from '../domain/arn.js';
 import type { S3JobManifestGenerator } from '../domain/job-spec.js';
-import type { PortEncryption, PutObjectOptions, S3Port } from '../s3/s3-port.js';
+import { S3PortError, type PortEncryption, type PutObjectOptions, type S3Port } from '../s3/s3-port.js';
 import { ManifestError, readFailure } from './errors.js';
 import { sourceBucketOf } from './generator.js';
 
@@ -67,7 +67,7 @@ export async function writeGeneratedManifest(s3: S3Port, input: ManifestOutputIn
     try {
       return await s3.putObject({ bucket, key }, body, { ...options, contentType });
     } catch (error) {
-      throw readFailure(error, `the manifest output s3://${bucket}/${key}`);
+      throw writeFailure(error, `the manifest output s3://${bucket}/${key}`);
     }
   };
   const writeFile = async (): Promise<void> => {
@@ -98,6 +98,14 @@ export async function writeGeneratedManifest(s3: S3Port, input: ManifestOutputIn
   const key = `${prefix}manifest.json`;
   const written = await put(key, Buffer.from(JSON.stringify(manifest), 'utf8'), 'application/json');
   return { bucket, key, etag: written.etag, ...(written.versionId !== undefined ? { versionId: written.versionId } : {}) };
+}
+
+/** A failed upload, in the user's words: a write refused is not a read refused (errors.ts readFailure words those). */
+function writeFailure(error: unknown, what: string): unknown {
+  if (error instanceof S3PortError && (error.status === 403 || error.code === 'AccessDenied')) {
+    return new ManifestError('ManifestAccessDenied', `Writing ${what} is forbidden: ${error.code}`, { cause: error });
+  }
+  return readFailure(error, what);
 }
 
 function encryptionOf(encryption: NonNullable<S3JobManifestGenerator['ManifestOutputLocation']>['ManifestEncryption']): { encryption?: PortEncryption } {

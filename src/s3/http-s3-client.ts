@@ -328,8 +328,9 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
       if (res.statusCode !== 200) return fail(res, `ListObjectsV2 s3://${bucket}`);
       const result = parseXml(await readText(res)).ListBucketResult;
+      const keyOf = keyDecoder(result);
       return {
-        objects: list(field(result, 'Contents')).map((c) => ({ ...listedObject(c), key: urlDecoded(leaf(field(c, 'Key'))) })),
+        objects: list(field(result, 'Contents')).map((c) => ({ ...listedObject(c), key: keyOf(leaf(field(c, 'Key'))) })),
         isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
       };
     },
@@ -346,17 +347,18 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
       if (res.statusCode !== 200) return fail(res, `ListObjectVersions s3://${bucket}`);
       const result = parseXml(await readText(res)).ListVersionsResult;
+      const keyOf = keyDecoder(result);
       const nextKey = leaf(field(result, 'NextKeyMarker'));
       const nextVersion = leaf(field(result, 'NextVersionIdMarker'));
       return {
         versions: list(field(result, 'Version')).map((v) => ({
           ...listedObject(v),
-          key: urlDecoded(leaf(field(v, 'Key'))),
+          key: keyOf(leaf(field(v, 'Key'))),
           versionId: leaf(field(v, 'VersionId')) || 'null',
           isLatest: leaf(field(v, 'IsLatest')) === 'true',
         })),
         isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
-        ...(nextKey !== '' ? { nextKeyMarker: urlDecoded(nextKey) } : {}),
+        ...(nextKey !== '' ? { nextKeyMarker: keyOf(nextKey) } : {}),
         ...(nextVersion !== '' ? { nextVersionIdMarker: nextVersion } : {}),
       };
     },
@@ -382,9 +384,14 @@ function ownerHeader(owner: string | undefined): Record<string, string> {
   return owner === undefined ? {} : { 'x-amz-expected-bucket-owner': owner };
 }
 
-/** A key of a listing asked for with encoding-type=url: S3 writes a space as `+` and a `+` as `%2B`. */
-function urlDecoded(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
+/**
+ * How a listing's keys are to be read: asked for with encoding-type=url, S3 says so
+ * (`<EncodingType>url</EncodingType>`) and writes a space as `+`, a `+` as `%2B`; a store that
+ * ignored the request sends the keys as they are.
+ */
+function keyDecoder(result: XmlValue | undefined): (value: string) => string {
+  if (leaf(field(result, 'EncodingType')) !== 'url') return (value) => value;
+  return (value) => decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
 function listedObject(entry: XmlValue): Omit<ListedObject, 'key'> {
