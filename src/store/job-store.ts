@@ -282,6 +282,8 @@ export interface JobStore {
    * Moves a job to `to` if its status is one of `from` (the engine's way of driving the
    * lifecycle). Sets TerminationDate on terminal statuses, SuspendedDate on Suspended, and keeps
    * the Active timer. StatusConflict if the job is elsewhere; NotFound if it does not exist.
+   * A move the lifecycle table forbids (domain/job-lifecycle.ts) is a bug, not a race: it rejects
+   * with IllegalTransitionError and changes nothing.
    */
   transition(
     jobId: string,
