@@ -402,6 +402,13 @@ export interface JobStore {
    */
   deleteChunks(jobId: string): Promise<number>;
 
+  /**
+   * The database server's clock (epoch ms), for the nodes' clock-skew check: leases use the
+   * callers' clocks, so nodes sharing a database must agree with it. Undefined for a store on this
+   * machine, read by this process alone (SQLite): there is nothing to disagree with.
+   */
+  databaseTimeMs(): Promise<number | undefined>;
+
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;
 

@@ -717,6 +717,20 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
       });
     });
 
+    describe('databaseTimeMs', () => {
+      it('is the database clock, close to this machine’s, or undefined for a store of this process alone', async () => {
+        const before = Date.now();
+        const ms = await store.databaseTimeMs();
+        const after = Date.now();
+        if (ms !== undefined) {
+          expect(Number.isSafeInteger(ms)).toBe(true);
+          // the same machine in the tests: within a second of the call
+          expect(ms).toBeGreaterThan(before - 1_000);
+          expect(ms).toBeLessThan(after + 1_000);
+        }
+      });
+    });
+
     describe('close', () => {
       it('rejects calls after close; closing twice is harmless', async () => {
         const job = await create();

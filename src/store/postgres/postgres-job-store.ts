@@ -318,6 +318,14 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       return Buffer.from(row.value);
     },
 
+    databaseTimeMs: async () => {
+      // clock_timestamp(), not now(): now() is the transaction's start, and this wants the instant.
+      const { rows } = await db.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS ms');
+      const row = rows[0];
+      if (!row) throw new Error('SELECT clock_timestamp() returned no row');
+      return row.ms;
+    },
+
     ...chunks,
 
     close: () => db.close(),

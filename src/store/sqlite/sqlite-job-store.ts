@@ -284,6 +284,9 @@ function createSqliteJobStore(
 
     getSecret: (name) => run(() => Buffer.from(getSecretTx.immediate(name))),
 
+    // One process on this machine's clock: no skew to measure.
+    databaseTimeMs: () => run(() => undefined),
+
     ...chunks,
 
     close: async () => {
