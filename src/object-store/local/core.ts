@@ -15,6 +15,7 @@ import type {
   LockMode,
   ObjectLock,
   ObjectMetadata,
+  ReplicaWrite,
   ServerSideEncryption,
   StorageClass,
   Tag,
@@ -45,6 +46,8 @@ export interface Core {
   readonly maxCopySourceBytes: number;
   /** Bucket rows by name; every write to a bucket row drops its entry (one process owns the DB). */
   readonly buckets: Map<string, BucketRow>;
+  /** Whether a replication destination bucket ARN is on another store (not checked here). */
+  readonly isRemoteDestination: (bucketArn: string) => boolean;
   /** Told of stored metadata names a read skipped (rows.ts readableUser). */
   readonly onSkippedMetadata?: (skipped: SkippedMetadata) => void;
   now(): number;
@@ -145,11 +148,21 @@ export function lockRefusal(row: VersionRow, now: number, bypassGovernance: bool
  * version id (Enabled), or the `null` version replacing the previous one (never enabled,
  * Suspended). Returns the version id and the blobs no longer referenced. Call in a transaction.
  */
-export function writeVersion(core: Core, bucket: BucketRow, fields: NewVersion): { versionId: string; garbage: string[]; seq: number } {
-  const versionId = bucket.versioning === 'Enabled' ? newVersionId() : 'null';
+export function writeVersion(
+  core: Core,
+  bucket: BucketRow,
+  fields: NewVersion,
+  replica?: ReplicaWrite,
+): { versionId: string; garbage: string[]; seq: number } {
+  const versionId = replica?.versionId ?? (bucket.versioning === 'Enabled' ? newVersionId() : 'null');
   const garbage: string[] = [];
-  if (versionId === 'null') {
-    const existing = core.st.version.get(bucket.name, fields.key, 'null');
+  // A replica keeps its source's version id: a version of that id already here is an earlier
+  // replica of the same source version, and is replaced (a replicated version is kept once).
+  if (versionId === 'null' || replica?.versionId !== undefined) {
+    const existing = core.st.version.get(bucket.name, fields.key, versionId);
+    if (existing && replica?.versionId !== undefined && existing.replication_status !== 'REPLICA') {
+      throw new S3Error('InvalidRequest', `A version ${versionId} of this key exists and is no replica: a replica never replaces it`);
+    }
     if (existing) {
       const refusal = lockRefusal(existing, core.now(), false);
       if (refusal) throw accessDenied(refusal);
@@ -159,7 +172,9 @@ export function writeVersion(core: Core, bucket: BucketRow, fields: NewVersion):
   }
   core.st.clearLatest.run(bucket.name, fields.key);
   const info = core.st.insertVersion.run({ ...fields, version_id: versionId, is_latest: 1 });
-  return { versionId, garbage, seq: Number(info.lastInsertRowid) };
+  const seq = Number(info.lastInsertRowid);
+  if (replica !== undefined) core.st.setReplicationStatus.run('REPLICA', seq);
+  return { versionId, garbage, seq };
 }
 
 /** Removes one version row; the newest remaining version becomes the latest. Call in a transaction. */
