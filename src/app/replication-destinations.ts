@@ -25,11 +25,23 @@ export interface WiredReplicationDestinations extends ReplicationDestinations {
   close(): void;
 }
 
-/** Whether the endpoint answers as an s3batch does (service-endpoints.ts health); false when it does not answer so. */
+/**
+ * Whether the endpoint answers as an s3batch does (service/service-endpoints.ts health). Any
+ * answer decides; no answer at all (the destination is down) is a transient NetworkError, retried
+ * with the task, and is not remembered.
+ */
 async function isS3batch(endpoint: string): Promise<boolean> {
+  let res: Response;
   try {
-    const res = await fetch(new URL('/_s3batch/health', endpoint), { signal: AbortSignal.timeout(5_000) });
-    if (res.status !== 200) return false;
+    res = await fetch(new URL('/_s3batch/health', endpoint), { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new S3PortError('NetworkError', 0, `The replication destination ${endpoint} does not answer: ${(err as Error).message}`, { cause: err });
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    return false;
+  }
+  try {
     const body = (await res.json()) as { status?: unknown; version?: unknown };
     return body.status === 'ok' && typeof body.version === 'string';
   } catch {
@@ -52,6 +64,7 @@ export function createReplicationDestinations(
     if (!kind) {
       kind = isS3batch(connection.endpoint).then((yes) => (yes ? 's3batch' : 'other'));
       kinds.set(connection.endpoint, kind);
+      kind.catch(() => kinds.delete(connection.endpoint));
     }
     const port = client;
     return kind.then((k) => ({ port, kind: k }));

@@ -369,6 +369,8 @@ export interface CreateMultipartUploadInput extends WriteAttributes {
   readonly key: string;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
+  /** A replica's upload: applied when it completes (PutObjectInput.replica). */
+  readonly replica?: ReplicaWrite;
 }
 
 export interface UploadPartInput {

@@ -86,10 +86,11 @@ export function replicate(destinations: ReplicationDestinations): TaskOperation 
     const pinned = { bucket: task.bucket, key: task.key, ...(versionId !== undefined ? { versionId } : {}) };
     const lock = found.lock.mode !== undefined || found.lock.legalHold !== undefined ? found.lock : undefined;
     const storageClass = rule.destination.storageClass ?? found.head.storageClass;
+    let written: { versionId?: string } = {};
     try {
       const object = await s3.getObject(pinned, { ifMatch: found.head.etag });
       try {
-        await writer.putReplica(
+        written = await writer.putReplica(
           {
             bucket: destinationBucket,
             key: task.key,
@@ -105,6 +106,11 @@ export function replicate(destinations: ReplicationDestinations): TaskOperation 
         );
       } finally {
         object.body.destroy();
+      }
+      // Some stores ignore x-amz-tagging on PutObject (s3rver does): the tags again, with the call every store has.
+      if (target.kind === 'other' && found.tags.length > 0) {
+        const replicaRef = { bucket: destinationBucket, key: task.key, ...(written.versionId !== undefined ? { versionId: written.versionId } : {}) };
+        await target.port.putObjectTagging(replicaRef, found.tags);
       }
     } catch (err) {
       if (found.replicationStatus !== 'REPLICA') await markStatus(source, pinned, 'FAILED').catch(() => undefined);

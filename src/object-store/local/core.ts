@@ -177,6 +177,26 @@ export function writeVersion(
   return { versionId, garbage, seq };
 }
 
+/**
+ * A replica write, checked: the destination bucket must be versioned (S3 replicates only into
+ * versioned buckets), and a kept version id must be one this store could have made and a reader
+ * can render (no `null`: a versioned source never has one to replicate).
+ */
+export function checkedReplica(bucket: BucketRow, replica: ReplicaWrite | undefined): ReplicaWrite | undefined {
+  if (replica === undefined) return undefined;
+  if (bucket.versioning !== 'Enabled') {
+    throw new S3Error('InvalidRequest', 'A replica can only be written to a bucket with versioning enabled');
+  }
+  const id = replica.versionId;
+  if (id !== undefined && (id === 'null' || !REPLICA_VERSION_ID.test(id))) {
+    throw new S3Error('InvalidArgument', `Invalid replica version id: ${id}`, { fields: { ArgumentName: 'x-s3batch-replica-version-id', ArgumentValue: id } });
+  }
+  return replica;
+}
+
+/** The version ids a replica may keep: S3's and this store's alphabets, at most 1,024 characters. */
+export const REPLICA_VERSION_ID = /^[A-Za-z0-9._+/=-]{1,1024}$/;
+
 /** Removes one version row; the newest remaining version becomes the latest. Call in a transaction. */
 export function removeVersion(core: Core, row: VersionRow): string[] {
   core.st.deleteVersion.run(row.seq);

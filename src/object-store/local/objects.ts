@@ -14,7 +14,6 @@ import type {
   HeadObjectResult,
   PutObjectInput,
   PutObjectResult,
-  ReplicaWrite,
   StorageClass,
 } from '../object-store.js';
 import { isArchived, validateKey } from '../validate.js';
@@ -27,6 +26,7 @@ const SMALL_READ_BYTES = 256 * 1024;
 import {
   EMPTY_METADATA,
   checkCopySourceConditions,
+  checkedReplica,
   checkReadConditions,
   checkWriteConditions,
   etagMatches,
@@ -91,7 +91,7 @@ export async function putObject(core: Core, account: string, input: PutObjectInp
           parts_json: null,
           restore_ready_ms: null,
           restore_expiry_ms: null,
-        }, replicaWrite(current, input.replica));
+        }, checkedReplica(current, input.replica));
         return { ...written, bucket: current };
       })
       .immediate();
@@ -109,26 +109,6 @@ export async function putObject(core: Core, account: string, input: PutObjectInp
     encryption: encryptionOf(attrs),
   };
 }
-
-/**
- * A replica write, checked: the destination bucket must be versioned (S3 replicates only into
- * versioned buckets), and a kept version id must be one this store could have made and a reader
- * can render (no `null`: a versioned source never has one to replicate).
- */
-function replicaWrite(bucket: BucketRow, replica: ReplicaWrite | undefined): ReplicaWrite | undefined {
-  if (replica === undefined) return undefined;
-  if (bucket.versioning !== 'Enabled') {
-    throw new S3Error('InvalidRequest', 'A replica can only be written to a bucket with versioning enabled');
-  }
-  const id = replica.versionId;
-  if (id !== undefined && (id === 'null' || !REPLICA_VERSION_ID.test(id))) {
-    throw new S3Error('InvalidArgument', `Invalid replica version id: ${id}`, { fields: { ArgumentName: 'x-s3batch-replica-version-id', ArgumentValue: id } });
-  }
-  return replica;
-}
-
-/** The version ids a replica may keep: S3's and this store's alphabets, at most 1,024 characters. */
-export const REPLICA_VERSION_ID = /^[A-Za-z0-9._+/=-]{1,1024}$/;
 
 /** Byte range → inclusive [start, end] within `size`; InvalidRange when unsatisfiable. */
 export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {

@@ -77,6 +77,8 @@ export interface UploadRow {
   checksum_algorithm: string | null;
   checksum_type: string | null;
   lock_json: string | null;
+  /** Migration 3: a replica's upload ({"versionId"?}), or null. */
+  replica_json: string | null;
 }
 
 export interface PartRow {
@@ -146,12 +148,13 @@ export function prepareStatements(db: Database.Database) {
     allSegments: db.prepare<[], string>(`SELECT segments_json FROM versions WHERE segments_json <> '[]'`).pluck(),
 
     upload: db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE upload_id = ?'),
-    insertUpload: db.prepare<[UploadRow]>(
+    insertUpload: db.prepare<[Omit<UploadRow, 'replica_json'>]>(
       `INSERT INTO uploads (upload_id, bucket, key, owner, initiated_ms, storage_class, meta_json, tags_json, acl_json,
          checksum_algorithm, checksum_type, lock_json)
        VALUES (@upload_id, @bucket, @key, @owner, @initiated_ms, @storage_class, @meta_json, @tags_json, @acl_json,
          @checksum_algorithm, @checksum_type, @lock_json)`,
     ),
+    setUploadReplica: db.prepare<[string, string]>('UPDATE uploads SET replica_json = ? WHERE upload_id = ?'),
     deleteUpload: db.prepare<[string]>('DELETE FROM uploads WHERE upload_id = ?'),
     uploadsOfBucket: db.prepare<[string], string>('SELECT upload_id FROM uploads WHERE bucket = ?').pluck(),
     listUploads: db.prepare<[string, Buffer, Buffer, number, number, string, number], UploadRow>(

@@ -104,4 +104,12 @@ export const OBJECT_STORE_MIGRATIONS: readonly Migration[] = Object.freeze([
         CHECK (replication_status IN ('COMPLETED', 'PENDING', 'FAILED', 'REPLICA'));
     `,
   },
+  {
+    version: 3,
+    name: 'replica multipart uploads',
+    sql: `
+      -- A replica's upload (s3batch's replica extension): {"versionId"?} taken at completion, or NULL
+      ALTER TABLE uploads ADD COLUMN replica_json TEXT;
+    `,
+  },
 ] satisfies Migration[]);
