@@ -181,5 +181,5 @@ describe('README', () => {
     const m = /\n(\S+)\tCOMPLETED\n(\S+)\tREPLICA\tSTANDARD_IA\tcamera\n$/.exec(stdout);
     expect(m, stdout).not.toBeNull();
     expect(m?.[2]).toBe(m?.[1]);
-  });
+  }, 150_000);
 });
