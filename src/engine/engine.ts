@@ -10,6 +10,7 @@ import { jobFailure, type Job, type LiveProgress } from '../domain/job.js';
 import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
+import { createClockSkewGuard } from './clock-skew.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
@@ -45,6 +46,8 @@ export interface EngineOptions {
   readonly chunkSize?: number;
   /** Tuning of the operations (copy's multipart threshold and part size). */
   readonly operations?: OperationOptions;
+  /** How often the clock-skew check runs (default every minute, every 5 s while claims are refused). */
+  readonly clockCheckMs?: number;
 }
 
 export interface Engine {
@@ -85,14 +88,24 @@ export function createEngine(options: EngineOptions): Engine {
   const pollMs = options.pollMs ?? 1000;
   const globalConcurrency = options.limits?.globalConcurrency ?? 64;
   const maxRunningJobs = options.limits?.maxRunningJobs ?? 16;
+  // How long a dead node's chunks wait before another node takes them (a restarted node gives
+  // its own back at start). Renewed at half-life.
+  const leaseMs = options.limits?.leaseMs ?? 10_000;
+  // Leases are stamped with this node's clock: refuse claims while it disagrees with the database's.
+  const skewGuard = createClockSkewGuard({
+    store: ctx.store,
+    now: ctx.now,
+    leaseMs,
+    logger: ctx.logger,
+    ...(options.clockCheckMs !== undefined ? { intervalMs: options.clockCheckMs, retryMs: options.clockCheckMs } : {}),
+  });
   const limits: RunLimits = {
     nodeId: options.nodeId,
     pool: new FairPool(globalConcurrency),
     fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
-    // How long a dead node's chunks wait before another node takes them (a restarted node gives
-    // its own back at start). Renewed at half-life.
-    leaseMs: options.limits?.leaseMs ?? 10_000,
+    leaseMs,
+    mayClaim: skewGuard.claimsAllowed,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,
@@ -232,6 +245,7 @@ export function createEngine(options: EngineOptions): Engine {
           wake();
         }),
       );
+      skewGuard.start().catch((err: unknown) => ctx.logger.error({ err }, 'clock check failed'));
       // What this node leased in its previous life (same node id) is given back before anything
       // runs: a restart resumes at once instead of waiting for the old leases to expire.
       recovering = ctx.store
@@ -250,6 +264,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     async stop() {
       stopped = true;
+      skewGuard.stop();
       await recovering;
       if (timer) clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();

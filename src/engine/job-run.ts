@@ -36,6 +36,8 @@ export interface RunLimits {
   /** At most one throttled `job:progress` per job this often while tasks finish (default 1000 ms). */
   readonly progressIntervalMs?: number;
   readonly operations: OperationOptions;
+  /** Whether this node may claim chunks now (the clock-skew guard, clock-skew.ts); absent: always. */
+  readonly mayClaim?: () => boolean;
 }
 
 /** The row of a task whose S3 call succeeded. */
@@ -109,6 +111,10 @@ export class JobRun {
       while (this.mode === 'running') {
         await this.refreshStatus();
         if (this.mode !== 'running') break;
+        if (this.limits.mayClaim && !this.limits.mayClaim()) {
+          await this.limits.wait(this.limits.idleMs);
+          continue;
+        }
         const claimed = await this.ctx.store.claimChunks(this.job.id, this.limits.nodeId, this.limits.chunkClaimBatch, this.limits.leaseMs, this.ctx.now());
         if (claimed.length === 0) {
           const counts = await this.ctx.store.chunkCounts(this.job.id);

@@ -10,6 +10,14 @@ import type { RequestedJobStatus } from '../domain/job-status.js';
 import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
 import type { JobCursor, JobStore, ListJobsQuery } from '../store/job-store.js';
 
+/**
+ * What the facade's callers need of the store's vocabulary: its refusals (JobStoreError, which the
+ * protocols map by code, each in one place) and the listing cursor. The API imports them from here,
+ * never from store/.
+ */
+export { JobStoreError } from '../store/job-store.js';
+export type { JobCursor };
+
 export interface JobServiceOptions {
   readonly store: JobStore;
   readonly events: JobEvents;
@@ -109,4 +117,3 @@ export function createJobService(options: JobServiceOptions): JobService {
   };
 }
 
-export type { JobCursor };

@@ -282,6 +282,8 @@ export interface JobStore {
    * Moves a job to `to` if its status is one of `from` (the engine's way of driving the
    * lifecycle). Sets TerminationDate on terminal statuses, SuspendedDate on Suspended, and keeps
    * the Active timer. StatusConflict if the job is elsewhere; NotFound if it does not exist.
+   * A move the lifecycle table forbids (domain/job-lifecycle.ts) is a bug, not a race: it rejects
+   * with IllegalTransitionError and changes nothing.
    */
   transition(
     jobId: string,
@@ -399,6 +401,13 @@ export interface JobStore {
    * midway leaves some chunks behind, and calling it again finishes. Returns the chunks deleted.
    */
   deleteChunks(jobId: string): Promise<number>;
+
+  /**
+   * The database server's clock (epoch ms), for the nodes' clock-skew check: leases use the
+   * callers' clocks, so nodes sharing a database must agree with it. Undefined for a store on this
+   * machine, read by this process alone (SQLite): there is nothing to disagree with.
+   */
+  databaseTimeMs(): Promise<number | undefined>;
 
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;

@@ -20,7 +20,7 @@ import type {
   VersioningStatus,
 } from '../object-store.js';
 import { validateBucketName } from '../validate.js';
-import { migrate } from '../../store/sqlite/migrations.js';
+import { migrate } from '../../lib/sqlite-migrations.js';
 import { BlobFiles } from './blob-files.js';
 import { ownedBucket, type Core, type SkippedMetadata } from './core.js';
 import { listObjects, listObjectVersions, listUploads } from './listing.js';

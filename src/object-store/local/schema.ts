@@ -1,13 +1,13 @@
 /**
  * The object store's metadata schema (`objects.db`), as numbered append-only migrations applied
- * by the same runner as the job store (src/store/sqlite/migrations.ts). Never edit a shipped
+ * by the same runner as the job store (src/lib/sqlite-migrations.ts). Never edit a shipped
  * migration; add the next number.
  *
  * Keys are BLOBs holding their UTF-8 bytes: SQLite compares BLOBs with memcmp, which is S3's
  * listing order (UTF-8 binary), and any byte string — NUL included — round-trips. Times are
  * epoch milliseconds in `*_ms` columns; what is only read back whole is JSON text.
  */
-import type { Migration } from '../../store/sqlite/migrations.js';
+import type { Migration } from '../../lib/sqlite-migrations.js';
 
 export const OBJECT_STORE_MIGRATIONS: readonly Migration[] = Object.freeze([
   {

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 
 import type { Job } from '../../domain/job.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
 import { decideStatusRequest, isTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import { JobStoreError, type JobStore, type NewJob } from '../job-store.js';
@@ -252,6 +253,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             state.confirmed_early = 1;
             break;
           case 'transition':
+            assertTransition(jobId, from, outcome.to);
             state = stateAfterStatusChange(row, from, outcome.to, nowMs);
             break;
         }
@@ -288,6 +290,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             current,
           );
         }
+        assertTransition(jobId, current, to);
         return writeState(client, row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
       }),
 
@@ -313,6 +316,14 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       const row = rows[0];
       if (!row) throw new Error(`secret ${name} vanished after its insert`);
       return Buffer.from(row.value);
+    },
+
+    databaseTimeMs: async () => {
+      // clock_timestamp(), not now(): now() is the transaction's start, and this wants the instant.
+      const { rows } = await db.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS ms');
+      const row = rows[0];
+      if (!row) throw new Error('SELECT clock_timestamp() returned no row');
+      return row.ms;
     },
 
     ...chunks,
