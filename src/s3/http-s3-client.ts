@@ -29,6 +29,7 @@ import {
 } from './http-s3-requests.js';
 import {
   S3PortError,
+  replicaAttributes,
   type CompleteMultipartUploadRequest,
   type CompletedPortPart,
   type PutReplicaRequest,
@@ -324,7 +325,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       setReplicationStatus: () => Promise.reject(notOverHttp('x-amz-replication-status')),
       async putReplica(request: PutReplicaRequest, body: Readable) {
         const what = `PutObject (replica) s3://${request.bucket}/${request.key}`;
-        const headers = { ...createUploadHeaders(replicaUpload(request)), ...replicaHeaders(request) };
+        const headers = { ...createUploadHeaders(replicaAttributes(request)), ...replicaHeaders(request) };
         if (request.contentLength <= partSize) {
           const res = await send('PUT', objectPath(request), '', { ...headers, 'content-length': String(request.contentLength) }, body);
           if (res.statusCode !== 200) return fail(res, what);
@@ -366,18 +367,6 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
 function notOverHttp(what: string): S3PortError {
   const message = `s3batch replicates from buckets of its embedded store only: ${what} is not read or written over HTTP`;
   return new S3PortError('NotImplemented', 501, message, { storeMessage: message });
-}
-
-function replicaUpload(r: PutReplicaRequest): CreateMultipartUploadRequest {
-  return {
-    bucket: r.bucket,
-    key: r.key,
-    metadata: r.metadata,
-    tags: r.tags,
-    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
-    ...(r.lock !== undefined ? { lock: r.lock } : {}),
-    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
-  };
 }
 
 /** s3batch's replica extension (domain/replication.ts): signed with the request, as a destination s3batch requires. */
