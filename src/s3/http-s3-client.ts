@@ -29,6 +29,7 @@ import {
 } from './http-s3-requests.js';
 import {
   S3PortError,
+  replicaAttributes,
   type CompleteMultipartUploadRequest,
   type CompletedPortPart,
   type PutReplicaRequest,
@@ -116,8 +117,11 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       );
       req.on('error', (err) => reject(transportFailure(err, `${method} ${path}`)));
       if (Buffer.isBuffer(body)) req.end(body);
-      else if (body) body.pipe(req);
-      else req.end();
+      else if (body) {
+        // pipe() does not pass a body's failure on: the request would wait for bytes that never come.
+        body.once('error', (err) => req.destroy(err));
+        body.pipe(req);
+      } else req.end();
     });
   }
 
@@ -321,7 +325,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       setReplicationStatus: () => Promise.reject(notOverHttp('x-amz-replication-status')),
       async putReplica(request: PutReplicaRequest, body: Readable) {
         const what = `PutObject (replica) s3://${request.bucket}/${request.key}`;
-        const headers = { ...createUploadHeaders(replicaUpload(request)), ...replicaHeaders(request) };
+        const headers = { ...createUploadHeaders(replicaAttributes(request)), ...replicaHeaders(request) };
         if (request.contentLength <= partSize) {
           const res = await send('PUT', objectPath(request), '', { ...headers, 'content-length': String(request.contentLength) }, body);
           if (res.statusCode !== 200) return fail(res, what);
@@ -329,7 +333,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
           const versionId = res.headers['x-amz-version-id'];
           return { etag: String(res.headers.etag ?? ''), ...(typeof versionId === 'string' ? { versionId } : {}) };
         }
-        // Larger: a multipart upload, one part of `partSize` in memory at a time.
+        // Larger: a multipart upload of `partSize` parts, each streamed from the source as it is sent.
         const created = await send('POST', objectPath(request), 'uploads=', headers, undefined);
         if (created.statusCode !== 200) return fail(created, `CreateMultipartUpload (replica) s3://${request.bucket}/${request.key}`);
         const uploadId = leaf(field(parseXml(await readText(created)).InitiateMultipartUploadResult, 'UploadId'));
@@ -337,10 +341,10 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         const upload = { bucket: request.bucket, key: request.key, uploadId };
         try {
           const parts: CompletedPortPart[] = [];
-          for await (const part of fixedParts(body, partSize)) {
+          for (const part of streamedParts(body, request.contentLength, partSize)) {
             const partNumber = parts.length + 1;
             const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
-            const res = await send('PUT', objectPath(request), query, { 'content-length': String(part.length) }, Readable.from([part]));
+            const res = await send('PUT', objectPath(request), query, { 'content-length': String(part.length) }, part.stream);
             if (res.statusCode !== 200) return await fail(res, `UploadPart ${partNumber} (replica) s3://${request.bucket}/${request.key}`);
             res.resume();
             parts.push({ partNumber, etag: String(res.headers.etag ?? '') });
@@ -365,44 +369,42 @@ function notOverHttp(what: string): S3PortError {
   return new S3PortError('NotImplemented', 501, message, { storeMessage: message });
 }
 
-function replicaUpload(r: PutReplicaRequest): CreateMultipartUploadRequest {
-  return {
-    bucket: r.bucket,
-    key: r.key,
-    metadata: r.metadata,
-    tags: r.tags,
-    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
-    ...(r.lock !== undefined ? { lock: r.lock } : {}),
-    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
-  };
-}
-
 /** s3batch's replica extension (domain/replication.ts): signed with the request, as a destination s3batch requires. */
 function replicaHeaders(r: PutReplicaRequest): Record<string, string> {
   if (r.replica === undefined) return {};
   return { [REPLICA_STATUS_HEADER]: 'REPLICA', [REPLICA_VERSION_ID_HEADER]: r.replica.versionId };
 }
 
-/** The stream in pieces of exactly `size` bytes (the last one shorter). */
-async function* fixedParts(body: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of body) {
-    let buf = chunk as Buffer;
-    while (length + buf.length >= size) {
-      const take = size - length;
-      pending.push(buf.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      pending = [];
-      length = 0;
-      buf = buf.subarray(take);
+/**
+ * The stream cut into consecutive parts of `size` bytes (the last one shorter) of a body of
+ * `total` bytes, each part itself a stream pulled from the body as the request sends it: nothing
+ * is buffered beyond the chunk at hand. Each part must be read to its end before the next one.
+ */
+function* streamedParts(body: Readable, total: number, size: number): Generator<{ stream: Readable; length: number }> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let leftover: Buffer | undefined;
+  for (let offset = 0; offset < total; offset += size) {
+    const length = Math.min(size, total - offset);
+    async function* piece(): AsyncGenerator<Buffer> {
+      let missing = length;
+      while (missing > 0) {
+        let chunk = leftover;
+        leftover = undefined;
+        if (chunk === undefined) {
+          const next = await chunks.next();
+          if (next.done) throw new S3PortError('IncompleteBody', 0, `the source ended ${missing} bytes short of its ${total}-byte length`);
+          chunk = next.value;
+        }
+        if (chunk.length > missing) {
+          leftover = chunk.subarray(missing);
+          chunk = chunk.subarray(0, missing);
+        }
+        missing -= chunk.length;
+        yield chunk;
+      }
     }
-    if (buf.length > 0) {
-      pending.push(buf);
-      length += buf.length;
-    }
+    yield { stream: Readable.from(piece(), { objectMode: false }), length };
   }
-  if (length > 0) yield Buffer.concat(pending, length);
 }
 
 /**

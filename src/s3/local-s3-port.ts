@@ -8,10 +8,19 @@
  * and S3 takes the header on any bucket (it changes only who is charged on a Requester Pays one),
  * which is what the HTTP adapter does with it too.
  */
-import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm, PutObjectInput } from '../object-store/object-store.js';
+import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm, ObjectInfo } from '../object-store/object-store.js';
 import { isS3Error } from '../object-store/errors.js';
 import { checkExpectedBucketOwner } from '../object-store/expected-owner.js';
-import { S3PortError, type CopyObjectRequest, type CreateMultipartUploadRequest, type PortAcl, type S3Port, type S3ReplicationPort } from './s3-port.js';
+import {
+  S3PortError,
+  replicaAttributes,
+  type CopyObjectRequest,
+  type CreateMultipartUploadRequest,
+  type ObjectHead,
+  type PortAcl,
+  type S3Port,
+  type S3ReplicationPort,
+} from './s3-port.js';
 
 export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port {
   return {
@@ -39,14 +48,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
           { bucket: ref.bucket, key: ref.key },
           ref.versionId !== undefined ? { versionId: ref.versionId } : {},
         );
-        return {
-          etag: info.etag,
-          contentLength,
-          lastModified: info.lastModified,
-          metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
-          storageClass: info.storageClass,
-          ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
-        };
+        return headOf(info, contentLength);
       }),
     putObject: (ref, body, options = {}) =>
       mapped(async () => {
@@ -143,14 +145,7 @@ function localReplication(store: ObjectStore, accountId: string): S3ReplicationP
         const pinned = { bucket: ref.bucket, key: ref.key, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) };
         const [tagging, acl] = await Promise.all([store.getObjectTagging(accountId, pinned), store.getObjectAcl(accountId, pinned)]);
         return {
-          head: {
-            etag: info.etag,
-            contentLength,
-            lastModified: info.lastModified,
-            metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
-            storageClass: info.storageClass,
-            ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
-          },
+          head: headOf(info, contentLength),
           tags: tagging.tags.map((t) => ({ key: t.key, value: t.value })),
           grants: acl.acl.grants,
           lock: info.lock,
@@ -162,13 +157,7 @@ function localReplication(store: ObjectStore, accountId: string): S3ReplicationP
         const result = await store.putObject(
           accountId,
           {
-            bucket: r.bucket,
-            key: r.key,
-            metadata: r.metadata,
-            tags: r.tags,
-            ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
-            ...(r.lock !== undefined ? { lock: r.lock } : {}),
-            ...(r.storageClass !== undefined ? { storageClass: r.storageClass as NonNullable<PutObjectInput['storageClass']> } : {}),
+            ...createInput(store, accountId, replicaAttributes(r)),
             integrity: { contentLength: r.contentLength },
             replica: r.replica !== undefined ? { versionId: r.replica.versionId } : {},
           },
@@ -177,6 +166,18 @@ function localReplication(store: ObjectStore, accountId: string): S3ReplicationP
         return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
       }),
     setReplicationStatus: (ref, status) => mapped(() => store.setReplicationStatus(accountId, ref, status)),
+  };
+}
+
+/** HeadObject's answer on the port. */
+function headOf(info: ObjectInfo, contentLength: number): ObjectHead {
+  return {
+    etag: info.etag,
+    contentLength,
+    lastModified: info.lastModified,
+    metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
+    storageClass: info.storageClass,
+    ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
   };
 }
 

@@ -290,6 +290,19 @@ export interface PutReplicaRequest {
   readonly replica?: { readonly versionId: string };
 }
 
+/** What a replica is written with, as CreateMultipartUpload (and the store's PutObject) take it. */
+export function replicaAttributes(r: PutReplicaRequest): CreateMultipartUploadRequest {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    metadata: r.metadata,
+    tags: r.tags,
+    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
+    ...(r.lock !== undefined ? { lock: r.lock } : {}),
+    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
+  };
+}
+
 /** The replication calls of the port, in a block of their own. */
 export interface S3ReplicationPort {
   /** GetBucketReplication; 404 ReplicationConfigurationNotFoundError when the bucket has none. */
