@@ -46,20 +46,23 @@ export interface PoolOptions {
   readonly onIdleError?: (err: Error) => void;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
+/** The settings of every connection of a store, pooled or not. */
+export function clientConfig(options: PoolOptions): pg.ClientConfig {
   if (!SCHEMA_NAME.test(options.schema)) {
     throw new PostgresStoreError('BadConfig', `The PostgreSQL schema name ${JSON.stringify(options.schema)} must match ${SCHEMA_NAME.source}`);
   }
-  const pool = new pg.Pool({
+  return {
     connectionString: options.connectionString,
     // A startup parameter rather than a SET after connecting: every connection has it before its
     // first query, with no window where a query could run against the default schema.
     options: `-c search_path=${options.schema}`,
-    max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    idleTimeoutMillis: 30_000,
     types: TYPES,
-  });
+  };
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(options), max: options.max ?? 10, idleTimeoutMillis: 30_000 });
   // Without a listener an idle connection's error (the server restarting) would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
   return pool;
