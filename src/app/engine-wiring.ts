@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { storageFor, type Config, type StoreConnection } from '../config/config.js';
 import type { JobEvents } from '../domain/events.js';
 import type { Job } from '../domain/job.js';
-import { createEngine, type Engine } from '../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { createHttpS3Client, type HttpS3Client } from '../s3/http-s3-client.js';
 import { createLocalS3Port } from '../s3/local-s3-port.js';
@@ -37,6 +37,8 @@ export interface EngineDeps {
   /** This server's own URL, once it listens: the embedded store's address for local functions. */
   readonly selfUrl: () => string;
   readonly now?: () => number;
+  /** With several nodes: the cluster-wide lock (ClusterStore.exclusive) for preparing and finalizing. */
+  readonly exclusive?: EngineOptions['exclusive'];
 }
 
 export function wireEngine(deps: EngineDeps): WiredEngine {
@@ -67,11 +69,13 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
       lambda: functions,
     },
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
   });
   return {
     start: () => engine.start(),
     stop: () => engine.stop(),
     liveProgress: (jobId) => engine.liveProgress(jobId),
+    liveChunks: () => engine.liveChunks(),
     async close() {
       const grace = setTimeout(() => functions.abort(), config.engine.shutdownGraceMs);
       await engine.stop();
