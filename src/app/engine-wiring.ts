@@ -31,7 +31,8 @@ export interface EngineDeps {
   readonly config: Config;
   readonly store: JobStore;
   readonly events: JobEvents;
-  readonly objects: ObjectStore;
+  /** The embedded store; undefined on a worker, whose jobs all run on S3BATCH_STORAGE_ENDPOINT. */
+  readonly objects: ObjectStore | undefined;
   readonly logger: Logger;
   readonly nodeId: string;
   /** This server's own URL, once it listens: the embedded store's address for local functions. */
@@ -109,7 +110,7 @@ export interface StorePorts {
   close(): void;
 }
 
-export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore): StorePorts {
+export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore | undefined): StorePorts {
   // One client, and so one keep-alive agent, per credential set: accounts that share credentials
   // share the client, and a job never opens sockets of its own.
   const clients = new Map<string, HttpS3Client>();
@@ -123,8 +124,11 @@ export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, obj
   const portFor = (accountId: string): S3Port => {
     const storage = storageFor(config, accountId);
     switch (storage.kind) {
-      case 'embedded':
-        return createLocalS3Port(objects, accountId);
+      case 'embedded': {
+        if (objects) return createLocalS3Port(objects, accountId);
+        const message = `this node has no embedded store: account ${accountId}'s jobs need S3BATCH_STORAGE_ENDPOINT or a storage.accounts endpoint`;
+        return createRefusingS3Port(() => new S3PortError(NO_STORE_CREDENTIALS, 403, message, { storeMessage: message }));
+      }
       case 'remote':
         return clientFor(storage.connection);
       case 'unconfigured': {
