@@ -96,6 +96,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     restoreDelayMs: config.restoreDelayMs,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
     ...(options.objectStoreNow ? { now: options.objectStoreNow } : {}),
+    isRemoteDestination: (bucketArn) => config.replication.destinations.has(bucketArn),
     onSweep: (removed) => {
       if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
     },

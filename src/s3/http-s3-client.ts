@@ -6,7 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { REPLICA_STATUS_HEADER, REPLICA_VERSION_ID_HEADER } from '../domain/replication.js';
 import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
 import { parseXml, type XmlValue } from '../lib/xml.js';
 import { networkFailure } from './failure-kind.js';
@@ -29,6 +30,8 @@ import {
 import {
   S3PortError,
   type CompleteMultipartUploadRequest,
+  type CompletedPortPart,
+  type PutReplicaRequest,
   type CopyObjectRequest,
   type CreateMultipartUploadRequest,
   type GetObjectOptions,
@@ -56,6 +59,8 @@ export interface HttpS3ClientOptions {
   readonly region: string;
   /** Sockets kept open to the endpoint (default 64). */
   readonly maxSockets?: number;
+  /** Replicas larger than this are written with a multipart upload of parts this size (default 16 MiB). */
+  readonly replicaPartSize?: number;
   readonly now?: () => number;
 }
 
@@ -84,6 +89,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
     service: 's3',
   });
   const now = options.now ?? Date.now;
+  const partSize = options.replicaPartSize ?? 16 * 1024 * 1024;
   const basePath = endpoint.pathname.replace(/\/$/, '');
 
   function send(
@@ -139,7 +145,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
   /** `tagging` / `acl` / `restore`, plus the version: the canonical query is sorted, and each < `versionId`. */
   const subresource = (name: string, ref: ObjectRef): string => (ref.versionId ? `${name}=&${versionQuery(ref)}` : `${name}=`);
 
-  return {
+  const client: HttpS3Client = {
     async getObject(ref: ObjectRef, opts: GetObjectOptions = {}) {
       const headers: Record<string, string> = {};
       if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
@@ -309,10 +315,94 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (res.statusCode !== 204 && res.statusCode !== 200) return fail(res, `AbortMultipartUpload s3://${upload.bucket}/${upload.key}`);
       res.resume();
     },
+    replication: {
+      getBucketReplication: () => Promise.reject(notOverHttp('GetBucketReplication')),
+      getReplicationSource: () => Promise.reject(notOverHttp('a replication source')),
+      setReplicationStatus: () => Promise.reject(notOverHttp('x-amz-replication-status')),
+      async putReplica(request: PutReplicaRequest, body: Readable) {
+        const what = `PutObject (replica) s3://${request.bucket}/${request.key}`;
+        const headers = { ...createUploadHeaders(replicaUpload(request)), ...replicaHeaders(request) };
+        if (request.contentLength <= partSize) {
+          const res = await send('PUT', objectPath(request), '', { ...headers, 'content-length': String(request.contentLength) }, body);
+          if (res.statusCode !== 200) return fail(res, what);
+          res.resume();
+          const versionId = res.headers['x-amz-version-id'];
+          return { etag: String(res.headers.etag ?? ''), ...(typeof versionId === 'string' ? { versionId } : {}) };
+        }
+        // Larger: a multipart upload, one part of `partSize` in memory at a time.
+        const created = await send('POST', objectPath(request), 'uploads=', headers, undefined);
+        if (created.statusCode !== 200) return fail(created, `CreateMultipartUpload (replica) s3://${request.bucket}/${request.key}`);
+        const uploadId = leaf(field(parseXml(await readText(created)).InitiateMultipartUploadResult, 'UploadId'));
+        if (!uploadId) throw new S3PortError('InternalError', 200, `${what}: no UploadId in the CreateMultipartUpload answer`);
+        const upload = { bucket: request.bucket, key: request.key, uploadId };
+        try {
+          const parts: CompletedPortPart[] = [];
+          for await (const part of fixedParts(body, partSize)) {
+            const partNumber = parts.length + 1;
+            const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
+            const res = await send('PUT', objectPath(request), query, { 'content-length': String(part.length) }, Readable.from([part]));
+            if (res.statusCode !== 200) return await fail(res, `UploadPart ${partNumber} (replica) s3://${request.bucket}/${request.key}`);
+            res.resume();
+            parts.push({ partNumber, etag: String(res.headers.etag ?? '') });
+          }
+          return await client.completeMultipartUpload({ ...upload, parts });
+        } catch (err) {
+          await client.abortMultipartUpload(upload).catch(() => undefined);
+          throw err;
+        }
+      },
+    },
     close() {
       agent.destroy();
     },
   };
+  return client;
+}
+
+/** The replication calls s3batch makes only in-process: S3 has no HTTP call to set a replication status. */
+function notOverHttp(what: string): S3PortError {
+  const message = `s3batch replicates from buckets of its embedded store only: ${what} is not read or written over HTTP`;
+  return new S3PortError('NotImplemented', 501, message, { storeMessage: message });
+}
+
+function replicaUpload(r: PutReplicaRequest): CreateMultipartUploadRequest {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    metadata: r.metadata,
+    tags: r.tags,
+    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
+    ...(r.lock !== undefined ? { lock: r.lock } : {}),
+    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
+  };
+}
+
+/** s3batch's replica extension (domain/replication.ts): signed with the request, as a destination s3batch requires. */
+function replicaHeaders(r: PutReplicaRequest): Record<string, string> {
+  if (r.replica === undefined) return {};
+  return { [REPLICA_STATUS_HEADER]: 'REPLICA', [REPLICA_VERSION_ID_HEADER]: r.replica.versionId };
+}
+
+/** The stream in pieces of exactly `size` bytes (the last one shorter). */
+async function* fixedParts(body: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    let buf = chunk as Buffer;
+    while (length + buf.length >= size) {
+      const take = size - length;
+      pending.push(buf.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      pending = [];
+      length = 0;
+      buf = buf.subarray(take);
+    }
+    if (buf.length > 0) {
+      pending.push(buf);
+      length += buf.length;
+    }
+  }
+  if (length > 0) yield Buffer.concat(pending, length);
 }
 
 /**

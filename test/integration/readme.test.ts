@@ -4,7 +4,7 @@
  * awscli at /usr/bin/aws; else the one on PATH), against a server on the README's default
  * account, its functions directory the shell's ./functions. Only the port differs from the text.
  * So the README's first minutes cannot rot. Then the first job again with the Object Lock,
- * checksum and encryption jobs after it.
+ * checksum and encryption jobs after it, and with the replication job after it.
  */
 import { createHash } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
@@ -158,5 +158,28 @@ describe('README', () => {
       ['photos', '2024/photo%20missing.jpg', '', 'failed', '404', 'NoSuchKey', 'The specified key does not exist.'],
     ]);
     s3.destroy();
+  });
+
+  it.skipIf(!hasCli)('"Replication", after the first job, runs as written', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
+    mkdirSync(path.join(home, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(path.resolve('.'), path.join(home, 'node_modules', 's3batch'));
+    symlinkSync('../s3batch/bin/s3batch.js', path.join(home, 'node_modules', '.bin', 's3batch'));
+    const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' }, undefined, { engine: true });
+    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Replication')];
+    expect(blocks).toHaveLength(2);
+    const script = `export S3BATCH_ENDPOINT=${server.url}\n${blocks.join('\n').replaceAll(':9090', `:${server.port}`)}\n`;
+    const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+      throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
+    });
+    // What the README says the last two lines print: one version id, COMPLETED and REPLICA.
+    const m = /\n(\S+)\tCOMPLETED\n(\S+)\tREPLICA\tSTANDARD_IA\tcamera\n$/.exec(stdout);
+    expect(m, stdout).not.toBeNull();
+    expect(m?.[2]).toBe(m?.[1]);
   });
 });

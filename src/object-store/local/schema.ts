@@ -93,4 +93,23 @@ export const OBJECT_STORE_MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'bucket replication configuration, replication status of versions',
+    sql: `
+      -- PutBucketReplication's configuration (domain/replication.ts ReplicationConfiguration) or NULL
+      ALTER TABLE buckets ADD COLUMN replication_json TEXT;
+      -- x-amz-replication-status: COMPLETED on a replicated source version, REPLICA on a replica; NULL = none
+      ALTER TABLE versions ADD COLUMN replication_status TEXT
+        CHECK (replication_status IN ('COMPLETED', 'PENDING', 'FAILED', 'REPLICA'));
+    `,
+  },
+  {
+    version: 3,
+    name: 'replica multipart uploads',
+    sql: `
+      -- A replica's upload (s3batch's replica extension): {"versionId"?} taken at completion, or NULL
+      ALTER TABLE uploads ADD COLUMN replica_json TEXT;
+    `,
+  },
 ] satisfies Migration[]);
