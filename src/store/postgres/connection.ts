@@ -133,6 +133,13 @@ export function createDb(pool: pg.Pool, name: string): Db {
           throw translateError(err);
         }
         let broken = false;
+        // A checked-out connection that breaks between two queries emits 'error' on itself: without
+        // a listener that would be an uncaught exception (a database restart must never crash the
+        // node). The next query fails, and the connection is not given back.
+        const onError = (): void => {
+          broken = true;
+        };
+        client.on('error', onError);
         try {
           await client.query('BEGIN');
           const result = await fn(client);
@@ -148,6 +155,7 @@ export function createDb(pool: pg.Pool, name: string): Db {
           throw translateError(err);
         } finally {
           // A connection whose ROLLBACK failed is not given back to other callers.
+          client.off('error', onError);
           client.release(broken || undefined);
         }
       }
@@ -161,12 +169,17 @@ export function createDb(pool: pg.Pool, name: string): Db {
         throw translateError(err);
       }
       let broken = false;
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         return await fn(client);
       } catch (err) {
         broken = true;
         throw translateError(err);
       } finally {
+        client.off('error', onError);
         client.release(broken || undefined);
       }
     },
