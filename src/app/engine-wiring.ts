@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { storageFor, type Config, type StoreConnection } from '../config/config.js';
 import type { JobEvents } from '../domain/events.js';
 import type { Job } from '../domain/job.js';
-import { createEngine, type Engine } from '../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { createHttpS3Client, type HttpS3Client } from '../s3/http-s3-client.js';
 import { createLocalS3Port } from '../s3/local-s3-port.js';
@@ -32,12 +32,15 @@ export interface EngineDeps {
   readonly config: Config;
   readonly store: JobStore;
   readonly events: JobEvents;
-  readonly objects: ObjectStore;
+  /** The embedded store; undefined on a worker, whose jobs all run on S3BATCH_STORAGE_ENDPOINT. */
+  readonly objects: ObjectStore | undefined;
   readonly logger: Logger;
   readonly nodeId: string;
   /** This server's own URL, once it listens: the embedded store's address for local functions. */
   readonly selfUrl: () => string;
   readonly now?: () => number;
+  /** With several nodes: the cluster-wide lock (ClusterStore.exclusive) for preparing and finalizing. */
+  readonly exclusive?: EngineOptions['exclusive'];
 }
 
 export function wireEngine(deps: EngineDeps): WiredEngine {
@@ -71,11 +74,13 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
       replication,
     },
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
   });
   return {
     start: () => engine.start(),
     stop: () => engine.stop(),
     liveProgress: (jobId) => engine.liveProgress(jobId),
+    liveChunks: () => engine.liveChunks(),
     async close() {
       const grace = setTimeout(() => functions.abort(), config.engine.shutdownGraceMs);
       await engine.stop();
@@ -110,7 +115,7 @@ export interface StorePorts {
   close(): void;
 }
 
-export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore): StorePorts {
+export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore | undefined): StorePorts {
   // One client, and so one keep-alive agent, per credential set: accounts that share credentials
   // share the client, and a job never opens sockets of its own.
   const clients = new Map<string, HttpS3Client>();
@@ -124,8 +129,11 @@ export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, obj
   const portFor = (accountId: string): S3Port => {
     const storage = storageFor(config, accountId);
     switch (storage.kind) {
-      case 'embedded':
-        return createLocalS3Port(objects, accountId);
+      case 'embedded': {
+        if (objects) return createLocalS3Port(objects, accountId);
+        const message = `this node has no embedded store: account ${accountId}'s jobs need S3BATCH_STORAGE_ENDPOINT or a storage.accounts endpoint`;
+        return createRefusingS3Port(() => new S3PortError(NO_STORE_CREDENTIALS, 403, message, { storeMessage: message }));
+      }
       case 'remote':
         return clientFor(storage.connection);
       case 'unconfigured': {

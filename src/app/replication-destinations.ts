@@ -67,7 +67,8 @@ async function isS3batch(endpoint: string): Promise<boolean> {
 
 export function createReplicationDestinations(
   config: Pick<Config, 'replication' | 'storage' | 'region'>,
-  objects: ObjectStore,
+  /** undefined on a worker node (no embedded store: its accounts' jobs all run on a remote store) */
+  objects: ObjectStore | undefined,
   ports: StorePorts,
 ): WiredReplicationDestinations {
   const clients = new Map<string, HttpS3Client>();
@@ -94,7 +95,10 @@ export function createReplicationDestinations(
       if (storage.kind === 'remote') return remote(storage.connection);
       if (storage.kind === 'unconfigured') return { port: ports.forAccount(accountId), kind: 'other' };
       const owner = rule.destination.account ?? accountId;
-      if (owner !== accountId) await checkCrossAccountGrant(objects, rule, owner, accountId);
+      if (owner !== accountId) {
+        if (!objects) throw new Error('unreachable: an embedded-store account on a node without the embedded store');
+        await checkCrossAccountGrant(objects, rule, owner, accountId);
+      }
       return { port: ports.forAccount(owner), kind: 'embedded' };
     },
     close() {

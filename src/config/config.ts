@@ -27,6 +27,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** The PostgreSQL schema holding s3batch's tables (several installations may share a database). */
   readonly databaseSchema: string;
+  /** `s3batch worker`: the port of its health and metrics endpoints; undefined: none. */
+  readonly workerPort: number | undefined;
   readonly storage: StorageConfig;
   readonly functions: FunctionsConfig;
   readonly replication: ReplicationConfig;
@@ -154,6 +156,7 @@ const FILE_KEYS = {
   region: 'S3BATCH_REGION',
   databaseUrl: 'S3BATCH_DATABASE_URL',
   databaseSchema: 'S3BATCH_DATABASE_SCHEMA',
+  workerPort: 'S3BATCH_WORKER_PORT',
   storageEndpoint: 'S3BATCH_STORAGE_ENDPOINT',
   storageAccessKeyId: 'S3BATCH_STORAGE_ACCESS_KEY_ID',
   storageSecretAccessKey: 'S3BATCH_STORAGE_SECRET_ACCESS_KEY',
@@ -274,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as LogLevel,
     databaseUrl: parseDatabaseUrl(get('databaseUrl')),
     databaseSchema: parseDatabaseSchema(get('databaseSchema') ?? 's3batch'),
+    workerPort: get('workerPort') === undefined ? undefined : parseInteger(get('workerPort') ?? '', 'S3BATCH_WORKER_PORT', 0, 65535),
     storage,
     functions: Object.freeze({
       dir: path.resolve(get('functionsDir') ?? './functions'),

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
 import { jobFailure, type Job, type LiveProgress } from '../domain/job.js';
+import type { JobStatus } from '../domain/job-status.js';
 import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
@@ -48,6 +49,11 @@ export interface EngineOptions {
   readonly operations?: OperationOptions;
   /** How often the clock-skew check runs (default every minute, every 5 s while claims are refused). */
   readonly clockCheckMs?: number;
+  /**
+   * Runs `fn` unless another node holds the cluster-wide lock `key` (ClusterStore.exclusive): with
+   * several nodes, one prepares a job and one finalizes it (writes its report). Absent: one node.
+   */
+  readonly exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
 }
 
 export interface Engine {
@@ -59,6 +65,8 @@ export interface Engine {
    * job does not run here. The job service adds them to the stored counts (see JobServiceOptions).
    */
   liveProgress(jobId: string): LiveProgress | undefined;
+  /** Every running job's in-flight counts per leased chunk, for the other nodes (ClusterStore.writeLiveProgress). */
+  liveChunks(): { jobId: string; index: number; token: string; succeeded: number; failed: number }[];
 }
 
 /** What may run next: Pausing is left out, it waits to become Paused (then it is a candidate again). */
@@ -134,6 +142,22 @@ export function createEngine(options: EngineOptions): Engine {
     busy.set(job.id, p);
   }
 
+  /**
+   * `work` on the job as it is once this node holds the cluster lock `key` (re-read: another node
+   * may have moved it meanwhile), if it is still in one of `statuses`; nothing when another node
+   * holds the lock. Without a cluster, at once on the job as found.
+   */
+  async function alone(key: string, job: Job, statuses: readonly JobStatus[], work: (fresh: Job) => Promise<unknown>): Promise<void> {
+    if (!options.exclusive) {
+      await work(job);
+      return;
+    }
+    await options.exclusive(key, async () => {
+      const fresh = await ctx.store.getJob(job.accountId, job.id);
+      if (fresh && statuses.includes(fresh.status)) await work(fresh);
+    });
+  }
+
   function startRun(job: Job): void {
     if (busy.has(job.id)) return;
     const run = new JobRun(ctx, job, limits);
@@ -146,10 +170,16 @@ export function createEngine(options: EngineOptions): Engine {
     // Accounts take turns in every scan (JobStore.findJobs): another account's job is among the
     // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
-      track(job, () => prepareJob(ctx, job, { ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}), operations: limits.operations }));
+      track(job, () =>
+        alone(`prepare ${job.id}`, job, ['New', 'Preparing'], (fresh) =>
+          prepareJob(ctx, fresh, { ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}), operations: limits.operations }),
+        ),
+      );
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
-      if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
+      // One node writes the report: the others skip the job while it holds the lock, and find it
+      // terminal afterwards (or, if that node died, take the lock and finalize again).
+      if (!busy.has(job.id)) track(job, () => alone(`finalize ${job.id}`, job, ENDING, (fresh) => finalizeJob(ctx, fresh)));
     }
     // Every running job (few: what the nodes run), and each account's best jobs to run next.
     const running = await ctx.store.findJobs(['Active', 'Pausing'], 10_000);
@@ -233,6 +263,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   return {
     liveProgress: (jobId) => runs.get(jobId)?.liveProgress(),
+    liveChunks: () => [...runs.entries()].flatMap(([jobId, run]) => run.liveChunks().map((c) => ({ jobId, ...c }))),
     start() {
       if (!stopped) return;
       stopped = false;

@@ -98,6 +98,16 @@ export class JobRun {
     return { succeeded, failed };
   }
 
+  /** The same counts per leased chunk, with its lease token: what other nodes add (ClusterStore live progress). */
+  liveChunks(): { index: number; token: string; succeeded: number; failed: number }[] {
+    const out: { index: number; token: string; succeeded: number; failed: number }[] = [];
+    for (const [index, c] of this.inflight) {
+      const token = this.leases.get(index);
+      if (token !== undefined && c.succeeded + c.failed > 0) out.push({ index, token, succeeded: c.succeeded, failed: c.failed });
+    }
+    return out;
+  }
+
   /** Engine shutdown: start no task; what ran of a chunk is checkpointed, the rest given back. */
   stop(): void {
     if (this.mode === 'running' || this.mode === 'pausing') this.mode = 'stopping';
