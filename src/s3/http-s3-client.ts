@@ -18,6 +18,7 @@ import {
   copyHeaders,
   createUploadHeaders,
   encodeKey,
+  encryptionHeaders,
   legalHoldXml,
   metadataFromHeaders,
   objectEncryptionXml,
@@ -36,6 +37,9 @@ import {
   type CopyObjectRequest,
   type CreateMultipartUploadRequest,
   type GetObjectOptions,
+  type ListedObject,
+  type ListObjectsOptions,
+  type ListVersionsOptions,
   type ObjectHead,
   type ObjectRef,
   type PortAcl,
@@ -174,12 +178,15 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         metadata: metadataFromHeaders(res.headers),
         storageClass: typeof storageClass === 'string' ? storageClass : 'STANDARD',
         ...(Number.isNaN(lastModified) ? {} : { lastModified }),
+        encryption: encryptionFromHeaders(res.headers),
+        ...replicationFromHeaders(res.headers),
       };
     },
     async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
       const headers: Record<string, string> = {};
       if (opts.contentType) headers['content-type'] = opts.contentType;
       if (opts.expectedBucketOwner !== undefined) headers['x-amz-expected-bucket-owner'] = opts.expectedBucketOwner;
+      Object.assign(headers, encryptionHeaders(opts.encryption));
       const length = Buffer.isBuffer(body) ? body.length : opts.contentLength;
       if (length === undefined) throw new S3PortError('MissingContentLength', 411, 'putObject of a stream needs contentLength');
       headers['content-length'] = String(length);
@@ -319,6 +326,50 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (res.statusCode !== 204 && res.statusCode !== 200) return fail(res, `AbortMultipartUpload s3://${upload.bucket}/${upload.key}`);
       res.resume();
     },
+    async listObjects(bucket: string, opts: ListObjectsOptions = {}) {
+      // The canonical query is sorted: encoding-type < list-type < max-keys < prefix < start-after.
+      const query = queryOf([
+        ['encoding-type', 'url'],
+        ['list-type', '2'],
+        ['max-keys', String(opts.maxKeys ?? 1000)],
+        ['prefix', opts.prefix],
+        ['start-after', opts.startAfter],
+      ]);
+      const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
+      if (res.statusCode !== 200) return fail(res, `ListObjectsV2 s3://${bucket}`);
+      const result = parseXml(await readText(res)).ListBucketResult;
+      return {
+        objects: list(field(result, 'Contents')).map((c) => ({ ...listedObject(c), key: urlDecoded(leaf(field(c, 'Key'))) })),
+        isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
+      };
+    },
+    async listObjectVersions(bucket: string, opts: ListVersionsOptions = {}) {
+      // Sorted: encoding-type < key-marker < max-keys < prefix < version-id-marker < versions.
+      const query = queryOf([
+        ['encoding-type', 'url'],
+        ['key-marker', opts.keyMarker],
+        ['max-keys', String(opts.maxKeys ?? 1000)],
+        ['prefix', opts.prefix],
+        ['version-id-marker', opts.keyMarker !== undefined ? opts.versionIdMarker : undefined],
+        ['versions', ''],
+      ]);
+      const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
+      if (res.statusCode !== 200) return fail(res, `ListObjectVersions s3://${bucket}`);
+      const result = parseXml(await readText(res)).ListVersionsResult;
+      const nextKey = leaf(field(result, 'NextKeyMarker'));
+      const nextVersion = leaf(field(result, 'NextVersionIdMarker'));
+      return {
+        versions: list(field(result, 'Version')).map((v) => ({
+          ...listedObject(v),
+          key: urlDecoded(leaf(field(v, 'Key'))),
+          versionId: leaf(field(v, 'VersionId')) || 'null',
+          isLatest: leaf(field(v, 'IsLatest')) === 'true',
+        })),
+        isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
+        ...(nextKey !== '' ? { nextKeyMarker: urlDecoded(nextKey) } : {}),
+        ...(nextVersion !== '' ? { nextVersionIdMarker: nextVersion } : {}),
+      };
+      },
     replication: {
       getBucketReplication: () => Promise.reject(notOverHttp('GetBucketReplication')),
       getReplicationSource: () => Promise.reject(notOverHttp('a replication source')),
@@ -405,6 +456,58 @@ function* streamedParts(body: Readable, total: number, size: number): Generator<
     }
     yield { stream: Readable.from(piece(), { objectMode: false }), length };
   }
+}
+
+/** A query string from name/value pairs already in canonical (sorted) order; undefined values are left out. */
+function queryOf(pairs: ReadonlyArray<readonly [string, string | undefined]>): string {
+  return pairs
+    .filter((p): p is readonly [string, string] => p[1] !== undefined)
+    .map(([name, value]) => `${name}=${rfc3986(value)}`)
+    .join('&');
+}
+
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function ownerHeader(owner: string | undefined): Record<string, string> {
+  return owner === undefined ? {} : { 'x-amz-expected-bucket-owner': owner };
+}
+
+/** A key of a listing asked for with encoding-type=url: S3 writes a space as `+` and a `+` as `%2B`. */
+function urlDecoded(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function listedObject(entry: XmlValue): Omit<ListedObject, 'key'> {
+  const lastModified = Date.parse(leaf(field(entry, 'LastModified')));
+  return {
+    size: Number(leaf(field(entry, 'Size')) || 0),
+    etag: leaf(field(entry, 'ETag')),
+    lastModified: Number.isNaN(lastModified) ? 0 : lastModified,
+    storageClass: leaf(field(entry, 'StorageClass')) || 'STANDARD',
+  };
+}
+
+const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+
+function encryptionFromHeaders(headers: http.IncomingHttpHeaders): NonNullable<ObjectHead['encryption']> {
+  const algorithm = headers['x-amz-server-side-encryption'];
+  const keyId = headers['x-amz-server-side-encryption-aws-kms-key-id'];
+  const known = SSE_ALGORITHMS.find((a) => a === algorithm);
+  return {
+    ...(known !== undefined ? { algorithm: known } : {}),
+    ...(typeof keyId === 'string' ? { kmsKeyId: keyId } : {}),
+    ...(headers['x-amz-server-side-encryption-bucket-key-enabled'] === 'true' ? { bucketKeyEnabled: true } : {}),
+    ...(headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined ? { customerKey: true } : {}),
+  };
+}
+
+const REPLICATION_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REPLICA'] as const;
+
+function replicationFromHeaders(headers: http.IncomingHttpHeaders): Pick<ObjectHead, 'replicationStatus'> {
+  const status = REPLICATION_STATUSES.find((s) => s === headers['x-amz-replication-status']);
+  return status !== undefined ? { replicationStatus: status } : {};
 }
 
 /**

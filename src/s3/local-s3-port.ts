@@ -61,6 +61,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
             key: ref.key,
             ...(options.contentType ? { metadata: { system: { contentType: options.contentType }, user: {} } } : {}),
             ...(length !== undefined ? { integrity: { contentLength: length } } : {}),
+            ...(options.encryption ? { encryption: options.encryption } : {}),
           },
           body,
         );
@@ -129,6 +130,37 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
         return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
       }),
     abortMultipartUpload: (u) => mapped(() => store.abortMultipartUpload(accountId, u.bucket, u.key, u.uploadId)),
+    listObjects: (bucket, options = {}) =>
+      mapped(async () => {
+        await checkExpectedBucketOwner(store, accountId, bucket, options.expectedBucketOwner);
+        const page = await store.listObjects(accountId, bucket, {
+          ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+          ...(options.startAfter !== undefined ? { after: options.startAfter } : {}),
+          maxKeys: options.maxKeys ?? 1000,
+        });
+        return {
+          objects: page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass })),
+          isTruncated: page.isTruncated,
+        };
+      }),
+    listObjectVersions: (bucket, options = {}) =>
+      mapped(async () => {
+        await checkExpectedBucketOwner(store, accountId, bucket, options.expectedBucketOwner);
+        const page = await store.listObjectVersions(accountId, bucket, {
+          ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+          ...(options.keyMarker !== undefined ? { keyMarker: options.keyMarker } : {}),
+          ...(options.versionIdMarker !== undefined ? { versionIdMarker: options.versionIdMarker } : {}),
+          maxKeys: options.maxKeys ?? 1000,
+        });
+        return {
+          versions: page.versions
+            .filter((v) => !v.deleteMarker)
+            .map((v) => ({ key: v.key, size: v.size, etag: v.etag, lastModified: v.lastModified, storageClass: v.storageClass, versionId: v.versionId, isLatest: v.isLatest })),
+          isTruncated: page.isTruncated,
+          ...(page.nextKeyMarker !== undefined ? { nextKeyMarker: page.nextKeyMarker } : {}),
+          ...(page.nextVersionIdMarker !== undefined ? { nextVersionIdMarker: page.nextVersionIdMarker } : {}),
+        };
+      }),
     replication: localReplication(store, accountId),
   };
 }
@@ -177,6 +209,12 @@ function headOf(info: ObjectInfo, contentLength: number): ObjectHead {
     lastModified: info.lastModified,
     metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
     storageClass: info.storageClass,
+    encryption: {
+      algorithm: info.encryption.algorithm,
+      ...(info.encryption.kmsKeyId !== undefined ? { kmsKeyId: info.encryption.kmsKeyId } : {}),
+      ...(info.encryption.bucketKeyEnabled === true ? { bucketKeyEnabled: true } : {}),
+    },
+    ...(info.replicationStatus !== undefined ? { replicationStatus: info.replicationStatus } : {}),
     ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
   };
 }

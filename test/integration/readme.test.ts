@@ -177,4 +177,12 @@ describe('README', () => {
     expect(m, stdout).not.toBeNull();
     expect(m?.[2]).toBe(m?.[1]);
   }, 180_000);
+
+  it.skipIf(!hasCli)('"Generated manifests", after the first job, runs as written', async () => {
+    const { stdout } = await runAfterFirstJob('Generated manifests', 120_000);
+    // The three photos under 2024/ (the first job's missing one never existed), and the output's descriptor.
+    expect(stdout).toMatch(/^Complete: 3 succeeded, 0 failed of 3 tasks/m);
+    const jobId = /^JOB=(\S+)$/m.exec(stdout)?.[1];
+    expect(stdout).toContain(`"ObjectArn": "arn:aws:s3:::reports/generated/${jobId}/manifest.json"`);
+  }, 180_000);
 });

@@ -161,6 +161,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       CREATE INDEX job_live_progress_job ON job_live_progress (job_id);
     `,
   },
+  {
+    version: 3,
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13), written by
+      -- addChunks in the transaction that stores the chunks cut up to it (SQLite migration 7).
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     BIGINT  NOT NULL CHECK (scanned >= 0),
+        done        BOOLEAN NOT NULL,
+        updated_ms  BIGINT  NOT NULL
+      );
+    `,
+  },
 ] satisfies PostgresMigration[]);
 
 const LEDGER_SQL = `

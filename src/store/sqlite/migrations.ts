@@ -190,6 +190,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX jobs_scheduling ON jobs (status, account_id, priority DESC, created_ms, id);
     `,
   },
+  {
+    version: 7,
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13): written by
+      -- addChunks in the transaction that stores the chunks cut up to that position, so that a
+      -- crash resumes the listing from exactly what was committed. Deleted with the chunks.
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     INTEGER NOT NULL CHECK (scanned >= 0),
+        done        INTEGER NOT NULL CHECK (done IN (0, 1)),
+        updated_ms  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ] satisfies Migration[]);
 
 /**
