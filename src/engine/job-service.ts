@@ -8,7 +8,7 @@ import type { JobEvents } from '../domain/events.js';
 import { jobArn, withLiveProgress, type Job, type LiveProgress } from '../domain/job.js';
 import type { RequestedJobStatus } from '../domain/job-status.js';
 import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
-import type { JobCursor, JobStore, ListJobsQuery } from '../store/job-store.js';
+import type { JobCursor, JobStore, ListJobsQuery, SearchJobsQuery } from '../store/job-store.js';
 
 export interface JobServiceOptions {
   readonly store: JobStore;
@@ -29,6 +29,8 @@ export interface JobService {
   createJob(input: CreateJobInput): Promise<{ job: Job; created: boolean }>;
   describeJob(accountId: string, jobId: string): Promise<Job | undefined>;
   listJobs(query: ListJobsQuery): Promise<Job[]>;
+  /** listJobs narrowed to jobs whose id or description holds a text (the dashboard's search). */
+  searchJobs(query: SearchJobsQuery): Promise<Job[]>;
   requestStatus(accountId: string, jobId: string, requested: RequestedJobStatus, reason?: string): Promise<Job>;
   updatePriority(accountId: string, jobId: string, priority: number): Promise<Job>;
   getTags(accountId: string, jobId: string): Promise<S3Tag[]>;
@@ -77,6 +79,9 @@ export function createJobService(options: JobServiceOptions): JobService {
     },
     async listJobs(query) {
       return (await store.listJobs(query)).map(current);
+    },
+    async searchJobs(query) {
+      return (await store.searchJobs(query)).map(current);
     },
     async requestStatus(accountId, jobId, requested, reason) {
       const { job, from } = await store.requestStatus(accountId, jobId, requested, reason, now());

@@ -30,6 +30,7 @@ import {
   type TransitionPatch,
 } from '../job-store.js';
 import { createChunkOperations } from './chunk-operations.js';
+import { createDashboardOperations } from './dashboard-operations.js';
 import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from './job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from './job-state.js';
@@ -213,6 +214,8 @@ function createSqliteJobStore(
 
   // Chunks, leases and report parts (migration 2): chunk-operations.ts.
   const chunks = createChunkOperations(db, run, config.now);
+  // Job search and dashboard sessions (migration 8): dashboard-operations.ts.
+  const dashboard = createDashboardOperations(db, run);
 
   function setTags(accountId: string, jobId: string, tags: readonly S3Tag[], nowMs: number): Job {
     const row = sql.updateTags.get(JSON.stringify(tags), nowMs, accountId, jobId);
@@ -282,6 +285,8 @@ function createSqliteJobStore(
     getSecret: (name) => run(() => Buffer.from(getSecretTx.immediate(name))),
 
     ...chunks,
+
+    ...dashboard,
 
     close: async () => {
       if (closed) return;
