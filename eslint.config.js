@@ -65,6 +65,12 @@ export default tseslint.config(
       message: 'the job commands speak only the public APIs, through client/: they must work against any s3batch or AWS.',
     },
   ]),
+  boundary('dashboard', [
+    {
+      group: ['../store/sqlite/*', '../store/postgres/*', '../engine/*', '!../engine/job-service.js', '../control-api/*', '../object-store/*', '../app/*', '../cli/*'],
+      message: 'dashboard/ reaches jobs through the JobService (engine/job-service.ts) and S3 through client/, as the account: never a store, the engine or the jobs API.',
+    },
+  ]),
   boundary('functions', [
     {
       group: ['../engine/*', '../store/*', '../control-api/*', '../object-store/*', '../app/*', '../cli/*', '../http/*'],

@@ -6,8 +6,10 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import { fileURLToPath } from 'node:url';
+import { storageFor, type Config } from '../config/config.js';
 import { createControlApi } from '../control-api/control-api.js';
+import { createDashboard, isBrowserOpeningRoot } from '../dashboard/dashboard.js';
 import { createJobEvents, type JobEvents } from '../domain/events.js';
 import { createJobService, type JobService } from '../engine/job-service.js';
 import { createAuthenticator } from '../http/auth.js';
@@ -52,7 +54,14 @@ export interface StartOptions {
    * request signatures keep real time.
    */
   readonly objectStoreNow?: () => number;
+  /** The dashboard sessions' clock (default `now`): tests move it to see a session expire. */
+  readonly dashboardNow?: () => number;
+  /** Where the dashboard's built pages are (default dist/ui of this package). */
+  readonly uiDir?: string;
 }
+
+/** dist/ui of this package, from src/app/ (tests) and dist/app/ (the build) alike. */
+const DEFAULT_UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'ui');
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -93,12 +102,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const engine = wireEngine({ config, store, events, objects, logger, nodeId: dataDir.nodeId, selfUrl: () => selfUrl, ...(options.now ? { now: options.now } : {}) });
   const jobs = createJobService({ store, events, region: config.region, now: options.now, liveProgress: (jobId) => engine.liveProgress(jobId) });
 
+  const dashboard = createDashboard({
+    jobs,
+    events,
+    sessions: store,
+    accounts: config.accounts,
+    region: config.region,
+    uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+    selfUrl: () => selfUrl,
+    remoteStorage: (accountId) => {
+      const where = storageFor(config, accountId);
+      return where.kind === 'remote' ? where.connection : undefined;
+    },
+    logger,
+    now: options.dashboardNow ?? options.now ?? Date.now,
+  });
+
   const server = createHttpServer({
     logger,
     limits: config.http,
     onRequestDone: metrics.observeRequest,
+    toService: isBrowserOpeningRoot,
     surfaces: {
-      service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
+      service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now(), dashboard }),
       control: createControlApi({ jobs, auth, maxBodyBytes: config.maxControlBodyBytes, logger }),
       sts: createStsApi({ auth, now: options.now ?? Date.now, logger }),
       s3: createS3Api({ store: objects, auth, region: config.region, logger }),
@@ -116,6 +142,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     // Nothing has started yet: give back what was opened, so that the caller (a test, or a
     // supervisor retrying) can start again on the same data dir.
+    dashboard.close();
     await engine.close();
     await store.close();
     await objects.close();
@@ -140,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     close() {
       closing ??= (async () => {
+        dashboard.close();
         await engine.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
