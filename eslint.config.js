@@ -95,6 +95,14 @@ export default tseslint.config(
     },
   ]),
   {
+    // The dashboard's pages: they know the server only through its internal API, whose shapes
+    // they share (types only) from src/dashboard/api-types.ts.
+    files: ['ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/(?!dashboard/api-types\\.js$)', message: 'ui/ imports nothing of the server but the API types (src/dashboard/api-types.ts).' }] }],
+    },
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -11,6 +11,7 @@ import { connect, type Connection } from '../client/connection.js';
 import { readReportIndex, reportIndexLocation, reportRows, ReportError, type ReportIndex, type ReportRow } from '../client/report-reader.js';
 import { planRerun, submitRerun } from '../client/rerun.js';
 import type { Job } from '../domain/job.js';
+import type { FailedRowsPage, ReportFile, ReportFiles } from './api-types.js';
 
 /** Where an account's jobs reach S3 when it is not this server's embedded store. */
 export interface RemoteStorage {
@@ -29,21 +30,10 @@ export interface AccountClientsOptions {
   readonly remoteStorage: (accountId: string) => RemoteStorage | undefined;
 }
 
-export interface ReportFile {
-  readonly status: string;
-  readonly bucket: string;
-  readonly key: string;
-}
-
-export interface FailedRowsPage {
-  readonly total: number;
-  readonly byErrorCode: Readonly<Record<string, number>>;
-  readonly rows: readonly ReportRow[];
-}
 
 export interface AccountClients {
   /** The report's index file and result files; ReportError when the job has none (yet). */
-  reportFiles(job: Job): Promise<{ readonly index: ReportFile; readonly results: readonly ReportFile[] }>;
+  reportFiles(job: Job): Promise<ReportFiles>;
   /** One of those files' bytes. */
   download(job: Job, file: ReportFile): Promise<Readable>;
   /** Rows `offset..offset+limit-1` of the failed tasks (of `errorCode` only, when given), with counts by error code. Streams the report. */

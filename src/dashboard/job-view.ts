@@ -4,38 +4,7 @@
  */
 import { elapsedActiveSeconds, type Job } from '../domain/job.js';
 import type { JobCursor } from '../store/job-store.js';
-
-export interface JobSummaryView {
-  readonly id: string;
-  readonly description: string;
-  readonly status: string;
-  readonly priority: number;
-  readonly operation: string;
-  readonly createdMs: number;
-  readonly terminationMs: number | null;
-  readonly totalTasks: number;
-  readonly succeededTasks: number;
-  readonly failedTasks: number;
-  readonly elapsedSeconds: number;
-}
-
-export interface JobDetailView extends JobSummaryView {
-  readonly arn: string;
-  readonly roleArn: string;
-  readonly confirmationRequired: boolean;
-  readonly requestedPriority: number;
-  readonly operationParameters: unknown;
-  readonly manifest: unknown;
-  readonly manifestGenerator: unknown;
-  readonly generatedManifest: unknown;
-  readonly report: unknown;
-  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
-  readonly failureReasons: readonly { readonly FailureCode: string; readonly FailureReason: string }[];
-  readonly suspendedMs: number | null;
-  readonly suspendedCause: string | null;
-  readonly statusUpdateReason: string | null;
-  readonly updatedMs: number;
-}
+import type { JobDetailView, JobSummaryView } from './api-types.js';
 
 export function operationOf(job: Job): { name: string; parameters: unknown } {
   const [name, parameters] = Object.entries(job.spec.Operation).find(([, v]) => v !== undefined) ?? ['', undefined];
