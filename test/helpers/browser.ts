@@ -34,7 +34,7 @@ export async function launchBrowser(): Promise<LaunchedBrowser> {
 export interface TestPage {
   readonly context: BrowserContext;
   readonly page: Page;
-  /** Console errors and page errors seen so far (a CSP violation shows up here). */
+  /** Console errors (but failed requests) and page errors seen so far: a CSP violation shows up here. */
   readonly errors: string[];
   /** Requests the page made to anywhere but the server. */
   readonly foreign: string[];
@@ -42,11 +42,15 @@ export interface TestPage {
 
 export async function newPage(browser: Browser, serverUrl: string, viewport = { width: 1280, height: 800 }): Promise<TestPage> {
   const context = await browser.newContext({ viewport });
+  // Shorter than the test's own timeout, so that a wait that fails says what it waited for.
+  context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const errors: string[] = [];
   const foreign: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // (The browser logs every 4xx answer, the 401 of "who am I?" before sign-in included: those
+    // are the tests' to check. A blocked script or style, a CSP violation, stays an error.)
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => {

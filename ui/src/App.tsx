@@ -61,7 +61,9 @@ function Frame({ session }: { session: SessionView }) {
     mutationFn: () => api('DELETE', 'session'),
     onSettled: () => {
       setCsrfToken(undefined);
-      client.clear();
+      // Nothing of the account stays in the page's memory (the session query itself is kept:
+      // its observer is what shows the sign-in page).
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
       client.setQueryData(['session'], null);
     },
   });
