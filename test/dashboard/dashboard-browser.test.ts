@@ -166,9 +166,11 @@ describe.skipIf(!browserAvailable())('dashboard in a browser', () => {
     await t.page.goto(`${server.url}/_s3batch/ui/jobs/${id}`);
     const bar = t.page.getByRole('progressbar', { name: 'Progress of this job' });
     const seen = new Set<string>();
+    const rates = new Set<string>();
     const end = Date.now() + 25_000;
     while (Date.now() < end) {
       seen.add((await bar.getAttribute('value')) ?? '');
+      rates.add(`${await t.page.getByTestId('rate').textContent()} ${await t.page.getByTestId('eta').textContent()}`);
       if ((await t.page.locator('.page-title [data-status="Complete"]').count()) > 0) break;
       await t.page.waitForTimeout(100);
     }
@@ -177,6 +179,8 @@ describe.skipIf(!browserAvailable())('dashboard in a browser', () => {
     // several values on the way, seen without reloading the page, and all tasks at the end
     expect(values.filter((v) => v > 0 && v < 60).length).toBeGreaterThanOrEqual(2);
     expect(await bar.getAttribute('value')).toBe('60');
+    // tasks/s and the time left were shown while it ran
+    expect([...rates].some((r) => /^\d+(\.\d)? \d+ s$/.test(r))).toBe(true);
     expect(t.errors).toEqual([]);
 
     const withMissing = await putCsvManifest(s3, ['data,k1', 'data,gone-1', 'data,k2', 'data,gone-2'], 'missing.csv');

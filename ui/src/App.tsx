@@ -118,24 +118,30 @@ function Frame({ session }: { session: SessionView }) {
 function SignIn() {
   const client = useQueryClient();
   const [error, setError] = useState<string | undefined>();
+  const [pending, setPending] = useState(false);
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
-  const signIn = useMutation({
-    mutationFn: (body: { accessKeyId: string; secretAccessKey: string }) => api<SessionView>('POST', 'session', body),
-    onSuccess: (s) => {
-      setCsrfToken(s.csrfToken);
-      client.setQueryData(['session'], s);
-    },
-    onError: (err) => setError(err.message),
-  });
+  // A plain request rather than a mutation: a mutation would keep the secret in its cache.
   const submit = (e: FormEvent<HTMLFormElement>): void => {
     e.preventDefault();
     const form = e.currentTarget;
     const data = new FormData(form);
+    const secretField = form.elements.namedItem('secretAccessKey') as HTMLInputElement;
+    const body = { accessKeyId: String(data.get('accessKeyId') ?? ''), secretAccessKey: String(data.get('secretAccessKey') ?? '') };
+    secretField.value = '';
     setError(undefined);
-    signIn.mutate({ accessKeyId: String(data.get('accessKeyId') ?? ''), secretAccessKey: String(data.get('secretAccessKey') ?? '') });
-    // The secret is not kept in the page once sent.
-    (form.elements.namedItem('secretAccessKey') as HTMLInputElement).value = '';
+    setPending(true);
+    api<SessionView>('POST', 'session', body).then(
+      (s) => {
+        setCsrfToken(s.csrfToken);
+        client.setQueryData(['session'], s);
+      },
+      (err: Error) => {
+        setPending(false);
+        setError(err.message);
+        secretField.focus();
+      },
+    );
   };
   return (
     <main className="container signin">
@@ -151,14 +157,14 @@ function SignIn() {
           </label>
           <label>
             Secret access key
-            <input name="secretAccessKey" type="password" autoComplete="current-password" required />
+            <input name="secretAccessKey" type="password" autoComplete="current-password" required aria-describedby={error !== undefined ? 'signin-error' : undefined} />
           </label>
           {error !== undefined && (
             <p role="alert" className="error" id="signin-error">
               {error}
             </p>
           )}
-          <button type="submit" aria-busy={signIn.isPending}>
+          <button type="submit" aria-busy={pending} disabled={pending}>
             Sign in
           </button>
         </form>
