@@ -19,11 +19,11 @@ import { openLocalObjectStore } from '../object-store/local/local-object-store.j
 import type { ObjectStore } from '../object-store/object-store.js';
 import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
-import { openSqliteJobStore } from '../store/sqlite/index.js';
 import { createStsApi } from '../sts/sts-api.js';
 import { claimDataDir, type DataDirClaim } from './data-dir.js';
 import { dataDirFailure, listenFailure } from './startup-error.js';
 import { wireEngine } from './engine-wiring.js';
+import { openJobStore, type JobStoreKind } from './job-store.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { VERSION } from './version.js';
@@ -35,6 +35,8 @@ export interface RunningServer {
   readonly jobs: JobService;
   readonly events: JobEvents;
   readonly store: JobStore;
+  /** Where the job state lives: SQLite in the data dir, or PostgreSQL (S3BATCH_DATABASE_URL). */
+  readonly storeKind: JobStoreKind;
   /** The embedded S3 store, for in-process callers (the engine). */
   readonly objects: ObjectStore;
   readonly logger: Logger;
@@ -72,7 +74,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     throw dataDirFailure(err, config.dataDir) ?? err;
   }
-  const store = await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') }).catch((err: unknown) => {
+  const { store, kind: storeKind } = await openJobStore(config, {
+    onIdleError: (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection broke while idle; it is replaced on next use'),
+  }).catch((err: unknown) => {
     dataDir.release();
     throw err;
   });
@@ -154,7 +158,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   selfUrl = `http://${ipOf(config.host)}:${port}`;
-  logger.info({ url, dataDir: config.dataDir, region: config.region }, 's3batch is listening');
+  logger.info({ url, dataDir: config.dataDir, region: config.region, jobStore: storeKind }, 's3batch is listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -163,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     jobs,
     events,
     store,
+    storeKind,
     objects,
     logger,
     close() {

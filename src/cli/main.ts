@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app/version.js';
 import { EXIT } from './errors.js';
 import { jobsProgram } from './jobs/program.js';
+import { addMigrateCommand } from './migrate.js';
 import { addServeCommand } from './serve.js';
 
 let exitCode: number = EXIT.ok;
@@ -22,12 +23,14 @@ program
     `
 Examples:
   s3batch serve                                   the server on http://127.0.0.1:9090
+  s3batch migrate                                 bring the job store schema up to date
   s3batch jobs create --objects list.txt --tag project=blue --watch
   s3batch jobs ls
   s3batch jobs report <job-id>
 Run \`s3batch jobs --help\` or \`s3batch jobs <command> --help\` for each command's flags.`,
   );
 addServeCommand(program);
+addMigrateCommand(program);
 const jobs = jobsProgram((code) => {
   exitCode = code;
 });

@@ -23,7 +23,10 @@ export interface Config {
   readonly region: string;
   readonly accounts: readonly Account[];
   readonly logLevel: LogLevel;
+  /** `postgres://…`: the job state lives in PostgreSQL (many nodes); unset: SQLite in the data dir. */
   readonly databaseUrl: string | undefined;
+  /** The PostgreSQL schema holding s3batch's tables (several installations may share a database). */
+  readonly databaseSchema: string;
   readonly storage: StorageConfig;
   readonly functions: FunctionsConfig;
   /** Largest request body the jobs API reads (CreateJob, PutJobTagging). */
@@ -140,6 +143,7 @@ const FILE_KEYS = {
   credentials: 'S3BATCH_CREDENTIALS',
   region: 'S3BATCH_REGION',
   databaseUrl: 'S3BATCH_DATABASE_URL',
+  databaseSchema: 'S3BATCH_DATABASE_SCHEMA',
   storageEndpoint: 'S3BATCH_STORAGE_ENDPOINT',
   storageAccessKeyId: 'S3BATCH_STORAGE_ACCESS_KEY_ID',
   storageSecretAccessKey: 'S3BATCH_STORAGE_SECRET_ACCESS_KEY',
@@ -186,6 +190,33 @@ const GIB = 1024 ** 3;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * S3BATCH_DATABASE_URL: only PostgreSQL URLs. Anything else stops the start-up, so that a value
+ * meant for a database is never silently ignored (the job state would land in SQLite instead).
+ */
+function parseDatabaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('S3BATCH_DATABASE_URL is not a URL: set it to postgres://user[:password]@host[:port]/database, or unset it for SQLite in the data dir');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(
+      `S3BATCH_DATABASE_URL must be a postgres:// URL (got a ${url.protocol}// URL): s3batch keeps job state in PostgreSQL, or in SQLite in the data dir when the variable is unset`,
+    );
+  }
+  return value;
+}
+
+function parseDatabaseSchema(value: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(`S3BATCH_DATABASE_SCHEMA must be a lower-case SQL identifier (letters, digits, _; got "${value}")`);
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const file = env.S3BATCH_CONFIG ? readConfigFile(env.S3BATCH_CONFIG) : {};
   const get = (key: keyof typeof FILE_KEYS): string | undefined => {
@@ -230,7 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
     region,
     accounts,
     logLevel: logLevel as LogLevel,
-    databaseUrl: get('databaseUrl'),
+    databaseUrl: parseDatabaseUrl(get('databaseUrl')),
+    databaseSchema: parseDatabaseSchema(get('databaseSchema') ?? 's3batch'),
     storage,
     functions: Object.freeze({
       dir: path.resolve(get('functionsDir') ?? './functions'),

@@ -15,6 +15,8 @@ export const S3_CONTROL_ERROR_STATUS = {
   InvalidRequestException: 400,
   InvalidNextTokenException: 400,
   InternalServiceException: 500,
+  // the job store is unreachable for a while (a database restart): every AWS SDK retries a 503
+  ServiceUnavailable: 503,
   // authentication and transport, shared with S3
   AccessDenied: 403,
   InvalidAccessKeyId: 403,

@@ -16,6 +16,8 @@ export function fromStoreError(err: unknown): unknown {
       return new S3ControlError('JobStatusException', err.message);
     case 'TerminalJob':
       return new S3ControlError('BadRequestException', err.message);
+    case 'Unavailable':
+      return new S3ControlError('ServiceUnavailable', 'The job store is unavailable for a moment. Please try again.');
     default:
       // Engine-side refusals (leases, chunks) never come from an API call; if one does, it is a
       // bug and answers InternalServiceException.

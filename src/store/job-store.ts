@@ -1,6 +1,6 @@
 /**
- * The JobStore contract: semantic, asynchronous operations over jobs. SQLite implements it today
- * and PostgreSQL next to it; both run the one contract suite in test/contract/. No connection,
+ * The JobStore contract: semantic, asynchronous operations over jobs. SQLite (one process) and
+ * PostgreSQL (many nodes) implement it; both run the one contract suite in test/contract/. No connection,
  * transaction or SQL crosses this interface. Expected refusals are `JobStoreError`s with a code;
  * the API maps each code to its protocol error in one place.
  */
@@ -27,6 +27,12 @@ export const JOB_STORE_ERROR_CODES = [
    * is new after the final batch, or the final batch leaves a gap in 0..n-1. Nothing was changed.
    */
   'ChunkConflict',
+  /**
+   * the database cannot be reached right now (a PostgreSQL server restarting, a connection cut):
+   * nothing was changed, or the change's outcome is unknown and retrying is safe because every
+   * operation is idempotent or guarded. The API answers 503 ServiceUnavailable, which SDKs retry.
+   */
+  'Unavailable',
 ] as const;
 export type JobStoreErrorCode = (typeof JOB_STORE_ERROR_CODES)[number];
 

@@ -28,13 +28,26 @@ import {
   type ClaimedChunk,
   type CompleteChunkResult,
   type JobStore,
-  type NewChunk,
   type RenewLeasesResult,
   type ReportLength,
   type ReportPartStatus,
 } from '../job-store.js';
-import { prepareChunkStatements, type ChunkRow, type ProgressRow } from './chunk-statements.js';
-import { SqliteStoreError } from './sqlite-store-error.js';
+import { prepareChunkStatements, type ChunkRow } from './chunk-statements.js';
+import {
+  assertIndex,
+  assertPositive,
+  assertTime,
+  checkCheckpoint,
+  checkOutcome,
+  chunkConflict,
+  doneTasksOf,
+  leaseLostReason,
+  notFound,
+  prepareNewChunk,
+  toClaimed,
+  toProgress,
+  type PreparedChunk,
+} from '../rows/chunk-rules.js';
 
 export type ChunkOperations = Pick<
   JobStore,
@@ -58,139 +71,6 @@ export type RunInStore = <T>(fn: () => T) => Promise<T>;
 const REPORT_PAGE_PARTS = 8;
 /** Chunks deleted per transaction (each with up to two report blobs whose pages must be freed). */
 const DELETE_BATCH_CHUNKS = 64;
-
-function notFound(jobId: string): JobStoreError {
-  return new JobStoreError('NotFound', `No job ${jobId}`);
-}
-
-function chunkConflict(message: string): JobStoreError {
-  return new JobStoreError('ChunkConflict', message);
-}
-
-function assertIndex(what: string, index: number): void {
-  if (!Number.isSafeInteger(index) || index < 0) {
-    throw new RangeError(`${what}: a chunk index must be an integer ≥ 0, got ${index}`);
-  }
-}
-
-function assertPositive(what: string, name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${what}: ${name} must be an integer ≥ 1, got ${value}`);
-  }
-}
-
-function assertTime(what: string, nowMs: number): void {
-  if (!Number.isSafeInteger(nowMs)) throw new RangeError(`${what}: nowMs must be an integer, got ${nowMs}`);
-}
-
-function toProgress(row: ProgressRow): JobProgress {
-  return {
-    totalTasks: row.total_tasks,
-    succeededTasks: row.succeeded_tasks,
-    failedTasks: row.failed_tasks,
-    activeMs: row.active_ms,
-    activeSinceMs: row.active_since_ms,
-  };
-}
-
-function toClaimed(row: ChunkRow, records: Buffer | undefined): ClaimedChunk {
-  if (row.lease_token === null || row.lease_owner === null || row.lease_expires_ms === null) {
-    throw new Error(`chunk ${row.chunk_index} of job ${row.job_id} was leased without a lease`);
-  }
-  let locator: unknown;
-  try {
-    locator = JSON.parse(row.locator_json);
-  } catch (err) {
-    throw new SqliteStoreError(
-      'CorruptRow',
-      `job_chunks.locator_json of chunk ${row.chunk_index} of job ${row.job_id} is not valid JSON`,
-      { cause: err },
-    );
-  }
-  return {
-    jobId: row.job_id,
-    index: row.chunk_index,
-    token: row.lease_token,
-    locator,
-    taskCount: row.task_count,
-    records,
-    doneTasks: doneTasksOf(row),
-    owner: row.lease_owner,
-    attempt: row.attempts,
-    leaseExpiresMs: row.lease_expires_ms,
-  };
-}
-
-/** Tasks at the start of the chunk that checkpoints already committed (all of them once done). */
-function doneTasksOf(row: ChunkRow): number {
-  return row.succeeded_tasks + row.failed_tasks;
-}
-
-/** Why `token` does not hold chunk `row` (for the LeaseLost message). */
-function leaseLostReason(row: ChunkRow): string {
-  switch (row.state) {
-    case 'pending':
-      return 'it was released and is pending';
-    case 'leased':
-      return `it is leased under another token (owner ${row.lease_owner ?? '?'}, attempt ${row.attempts})`;
-    default:
-      return `it was completed under another lease (owner ${row.lease_owner ?? '?'})`;
-  }
-}
-
-interface PreparedChunk {
-  readonly index: number;
-  readonly taskCount: number;
-  readonly locatorJson: string;
-  readonly records: Buffer | undefined;
-}
-
-function prepareNewChunk(chunk: NewChunk): PreparedChunk {
-  assertIndex('addChunks', chunk.index);
-  assertPositive('addChunks', `the taskCount of chunk ${chunk.index}`, chunk.taskCount);
-  const locatorJson = JSON.stringify(chunk.locator) as string | undefined;
-  if (locatorJson === undefined) {
-    throw new RangeError(`addChunks: the locator of chunk ${chunk.index} is not a JSON value`);
-  }
-  if (chunk.records !== undefined && !Buffer.isBuffer(chunk.records)) {
-    throw new RangeError(`addChunks: the records of chunk ${chunk.index} must be a Buffer`);
-  }
-  return { index: chunk.index, taskCount: chunk.taskCount, locatorJson, records: chunk.records };
-}
-
-function checkCounts(what: string, outcome: ChunkCheckpoint): number {
-  const { succeeded, failed } = outcome;
-  if (!Number.isSafeInteger(succeeded) || !Number.isSafeInteger(failed) || succeeded < 0 || failed < 0) {
-    throw new RangeError(`${what}: succeeded and failed must be integers ≥ 0, got ${succeeded} and ${failed}`);
-  }
-  if (!Buffer.isBuffer(outcome.reportSucceeded) || !Buffer.isBuffer(outcome.reportFailed)) {
-    throw new RangeError(`${what}: the report parts must be Buffers`);
-  }
-  return succeeded + failed;
-}
-
-function checkOutcome(jobId: string, row: ChunkRow, outcome: ChunkOutcome): void {
-  const counted = checkCounts('completeChunk', outcome);
-  const remaining = row.task_count - doneTasksOf(row);
-  if (counted > remaining || (counted < remaining && outcome.partial !== true)) {
-    throw new RangeError(
-      `completeChunk: chunk ${row.chunk_index} of job ${jobId} has ${remaining} tasks left ` +
-        `(${row.task_count} in all), not ${outcome.succeeded} succeeded + ${outcome.failed} failed` +
-        (counted < remaining ? ' (a chunk cut short by a cancel must say partial: true)' : ''),
-    );
-  }
-}
-
-function checkCheckpoint(jobId: string, row: ChunkRow, checkpoint: ChunkCheckpoint): void {
-  const counted = checkCounts('checkpointChunk', checkpoint);
-  const remaining = row.task_count - doneTasksOf(row);
-  if (counted < 1 || counted >= remaining) {
-    throw new RangeError(
-      `checkpointChunk: chunk ${row.chunk_index} of job ${jobId} has ${remaining} tasks left; a checkpoint ` +
-        `commits 1 to ${remaining - 1} of them, not ${counted} (all of them is completeChunk)`,
-    );
-  }
-}
 
 /** The chunk row `token` holds, or LeaseLost (NotFound for an unknown job). */
 function heldChunk(

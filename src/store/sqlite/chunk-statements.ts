@@ -4,36 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 
-/** The `job_chunks` row, every column. */
-export interface ChunkRow {
-  readonly job_id: string;
-  readonly chunk_index: number;
-  readonly task_count: number;
-  readonly locator_json: string;
-  readonly state: string;
-  readonly lease_owner: string | null;
-  readonly lease_token: string | null;
-  readonly lease_expires_ms: number | null;
-  readonly attempts: number;
-  readonly succeeded_tasks: number;
-  readonly failed_tasks: number;
-  readonly done_ms: number | null;
-}
+import { CHUNK_COLUMN_LIST, PROGRESS_COLUMN_LIST, type ChunkRow, type ProgressRow } from '../rows/chunk-rules.js';
 
-const CHUNK_COLUMN_LIST =
-  'job_id, chunk_index, task_count, locator_json, state, lease_owner, lease_token, lease_expires_ms, ' +
-  'attempts, succeeded_tasks, failed_tasks, done_ms';
-
-/** The job's counters as completeChunk returns them. */
-export interface ProgressRow {
-  readonly total_tasks: number;
-  readonly succeeded_tasks: number;
-  readonly failed_tasks: number;
-  readonly active_ms: number;
-  readonly active_since_ms: number | null;
-}
-
-const PROGRESS_COLUMN_LIST = 'total_tasks, succeeded_tasks, failed_tasks, active_ms, active_since_ms';
+export type { ChunkRow, ProgressRow };
 
 export interface LeaseParams {
   job_id: string;

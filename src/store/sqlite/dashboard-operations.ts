@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Job } from '../../domain/job.js';
 import type { DashboardSession, JobStore, SearchJobsQuery } from '../job-store.js';
 import type { RunInStore } from './chunk-operations.js';
-import { JOB_COLUMN_LIST, rowToJob, type JobRow } from './job-row.js';
+import { JOB_COLUMN_LIST, rowToJob, type JobRow } from '../rows/job-row.js';
 
 export type DashboardOperations = Pick<JobStore, 'searchJobs' | 'createSession' | 'useSession' | 'deleteSession' | 'deleteExpiredSessions'>;
 

@@ -4,8 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 
-import { JOB_COLUMN_LIST, type InsertJobParams, type JobRow } from './job-row.js';
-import type { JobStateParams } from './job-state.js';
+import { JOB_COLUMN_LIST, type InsertJobParams, type JobRow } from '../rows/job-row.js';
+import type { JobStateParams } from '../rows/job-state.js';
 
 export interface ListParams {
   account_id: string;

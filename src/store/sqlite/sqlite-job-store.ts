@@ -31,9 +31,9 @@ import {
 } from '../job-store.js';
 import { createChunkOperations } from './chunk-operations.js';
 import { createDashboardOperations } from './dashboard-operations.js';
-import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from './job-row.js';
+import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
-import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from './job-state.js';
+import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
 import { migrate } from './migrations.js';
 import { SqliteStoreError } from './sqlite-store-error.js';
 

@@ -1,7 +1,7 @@
 /**
  * The lifecycle bookkeeping that goes with a status change, as a pure function over a row: the
  * columns that `transition` and `requestStatus` write in one UPDATE. Kept apart from SQL so that
- * both operations (and later the PostgreSQL store, by reading it) follow the same rules:
+ * both operations, in both SQL stores (SQLite and PostgreSQL), follow the same rules:
  *
  * - TerminationDate (`termination_ms`) is set when the job enters Complete, Failed or Cancelled,
  *   and is null in every other status. Staying in the same terminal status keeps the first date.

@@ -1,12 +1,24 @@
 /**
- * The `jobs` row as SQLite returns it, and its mapping to and from the readonly domain `Job`.
- * Columns are listed explicitly (JOB_COLUMNS) so that a schema change shows up here.
+ * The `jobs` row as both SQL stores return it (SQLite, and PostgreSQL with int8 read as numbers),
+ * and its mapping to and from the readonly domain `Job`. Columns are listed explicitly
+ * (JOB_COLUMNS) so that a schema change shows up here.
  */
 import type { GeneratedManifestDescriptor, Job, JobFailure } from '../../domain/job.js';
 import { isJobStatus, type JobStatus } from '../../domain/job-status.js';
 import type { JobSpec, S3Tag } from '../../domain/job-spec.js';
 import type { NewJob } from '../job-store.js';
-import { SqliteStoreError } from './sqlite-store-error.js';
+
+/**
+ * A row that the schema should have made impossible (an unknown status, invalid JSON): the
+ * database was changed behind the store's back. `code` matches the stores' own error codes.
+ */
+export class CorruptRowError extends Error {
+  readonly code = 'CorruptRow';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CorruptRowError';
+  }
+}
 
 export interface JobRow {
   readonly id: string;
@@ -67,7 +79,7 @@ function parseJson<T>(row: JobRow, column: keyof JobRow, text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new SqliteStoreError('CorruptRow', `jobs.${column} of job ${row.id} is not valid JSON`, { cause: err });
+    throw new CorruptRowError(`jobs.${column} of job ${row.id} is not valid JSON`, { cause: err });
   }
 }
 
@@ -75,7 +87,7 @@ function parseJson<T>(row: JobRow, column: keyof JobRow, text: string): T {
 export function rowStatus(row: JobRow): JobStatus {
   const status = row.status;
   if (!isJobStatus(status)) {
-    throw new SqliteStoreError('CorruptRow', `job ${row.id} has an unknown status ${JSON.stringify(status)}`);
+    throw new CorruptRowError(`job ${row.id} has an unknown status ${JSON.stringify(status)}`);
   }
   return status;
 }
