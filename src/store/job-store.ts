@@ -263,6 +263,30 @@ export interface ReportLength {
   readonly failed: number;
 }
 
+// ---- The dashboard (issue 16): job search and sign-in sessions. ---------------------------------
+
+/** Jobs of one account whose id or description holds `text`, newest first, paged like listJobs. */
+export interface SearchJobsQuery extends ListJobsQuery {
+  /** Matched case-insensitively (ASCII letters) anywhere in the job id or in its Description. */
+  readonly text: string;
+}
+
+/** A dashboard sign-in, as the store keeps it. */
+export interface DashboardSession {
+  /** The session's key: a hash of the cookie's random value (the store never sees the cookie). */
+  readonly id: string;
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  /** Sent back by the browser in a header with every state-changing request. */
+  readonly csrfToken: string;
+  readonly createdMs: number;
+  readonly lastSeenMs: number;
+  /** The session ends at this instant (exclusive) unless used before: min(last use + idle time, absoluteExpiresMs). */
+  readonly idleExpiresMs: number;
+  /** The session ends at this instant (exclusive) however often it is used. */
+  readonly absoluteExpiresMs: number;
+}
+
 export interface JobStore {
   /**
    * Creates the job unless the account already used `clientRequestToken`: then returns the first
@@ -460,6 +484,30 @@ export interface JobStore {
    * machine, read by this process alone (SQLite): there is nothing to disagree with.
    */
   databaseTimeMs(): Promise<number | undefined>;
+
+  // ---- The dashboard (issue 16). --------------------------------------------------------------
+
+  /**
+   * listJobs narrowed to the jobs whose id or Description holds `query.text` (ASCII case-insensitive;
+   * `%`, `_` and every other character match themselves). An empty text matches every job.
+   */
+  searchJobs(query: SearchJobsQuery): Promise<Job[]>;
+
+  /** Stores a new session (its id is unique: a second one with the same id is a programming error). */
+  createSession(session: DashboardSession): Promise<void>;
+
+  /**
+   * The session, if it is alive at `nowMs` (before both its idle and absolute expiry): then its
+   * last use becomes `nowMs` and its idle expiry min(nowMs + idleMs, absoluteExpiresMs), in one
+   * step. A session that has expired is deleted and undefined returned, as for an unknown id.
+   */
+  useSession(id: string, nowMs: number, idleMs: number): Promise<DashboardSession | undefined>;
+
+  /** Deletes the session (sign-out). False when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+
+  /** Deletes up to `limit` sessions expired at `nowMs`; returns how many. */
+  deleteExpiredSessions(nowMs: number, limit: number): Promise<number>;
 
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;

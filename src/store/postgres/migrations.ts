@@ -176,6 +176,26 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 4,
+    name: 'dashboard sessions',
+    sql: `
+      -- See the SQLite store's migration 8: id is a SHA-256 of the cookie's value; idle_expires_ms
+      -- is min(last use + idle time, absolute_expires_ms), the one column that says when it ends.
+      CREATE TABLE dashboard_sessions (
+        id                  TEXT   NOT NULL PRIMARY KEY,
+        account_id          TEXT   NOT NULL,
+        access_key_id       TEXT   NOT NULL,
+        csrf_token          TEXT   NOT NULL,
+        created_ms          BIGINT NOT NULL,
+        last_seen_ms        BIGINT NOT NULL,
+        idle_expires_ms     BIGINT NOT NULL,
+        absolute_expires_ms BIGINT NOT NULL,
+        CHECK (idle_expires_ms <= absolute_expires_ms)
+      );
+      CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (idle_expires_ms);
+    `,
+  },
 ] satisfies PostgresMigration[]);
 
 const LEDGER_SQL = `

@@ -206,6 +206,27 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'dashboard sessions',
+    sql: `
+      -- Dashboard sign-ins (issue 16). id is a SHA-256 of the cookie's random value, so that a copy
+      -- of the database holds no usable cookie. idle_expires_ms is min(last use + idle time,
+      -- absolute_expires_ms): the one column that says when the session ends.
+      CREATE TABLE dashboard_sessions (
+        id                  TEXT    NOT NULL PRIMARY KEY,
+        account_id          TEXT    NOT NULL,
+        access_key_id       TEXT    NOT NULL,
+        csrf_token          TEXT    NOT NULL,
+        created_ms          INTEGER NOT NULL,
+        last_seen_ms        INTEGER NOT NULL,
+        idle_expires_ms     INTEGER NOT NULL,
+        absolute_expires_ms INTEGER NOT NULL,
+        CHECK (idle_expires_ms <= absolute_expires_ms)
+      ) STRICT;
+      CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (idle_expires_ms);
+    `,
+  },
 ] satisfies Migration[]);
 
 /**
