@@ -7,9 +7,11 @@
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
 import { jobFailure, type Job, type LiveProgress } from '../domain/job.js';
+import type { JobStatus } from '../domain/job-status.js';
 import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
+import { createClockSkewGuard } from './clock-skew.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
@@ -45,6 +47,13 @@ export interface EngineOptions {
   readonly chunkSize?: number;
   /** Tuning of the operations (copy's multipart threshold and part size). */
   readonly operations?: OperationOptions;
+  /** How often the clock-skew check runs (default every minute, every 5 s while claims are refused). */
+  readonly clockCheckMs?: number;
+  /**
+   * Runs `fn` unless another node holds the cluster-wide lock `key` (ClusterStore.exclusive): with
+   * several nodes, one prepares a job and one finalizes it (writes its report). Absent: one node.
+   */
+  readonly exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
 }
 
 export interface Engine {
@@ -56,6 +65,8 @@ export interface Engine {
    * job does not run here. The job service adds them to the stored counts (see JobServiceOptions).
    */
   liveProgress(jobId: string): LiveProgress | undefined;
+  /** Every running job's in-flight counts per leased chunk, for the other nodes (ClusterStore.writeLiveProgress). */
+  liveChunks(): { jobId: string; index: number; token: string; succeeded: number; failed: number }[];
 }
 
 /** What may run next: Pausing is left out, it waits to become Paused (then it is a candidate again). */
@@ -85,14 +96,24 @@ export function createEngine(options: EngineOptions): Engine {
   const pollMs = options.pollMs ?? 1000;
   const globalConcurrency = options.limits?.globalConcurrency ?? 64;
   const maxRunningJobs = options.limits?.maxRunningJobs ?? 16;
+  // How long a dead node's chunks wait before another node takes them (a restarted node gives
+  // its own back at start). Renewed at half-life.
+  const leaseMs = options.limits?.leaseMs ?? 10_000;
+  // Leases are stamped with this node's clock: refuse claims while it disagrees with the database's.
+  const skewGuard = createClockSkewGuard({
+    store: ctx.store,
+    now: ctx.now,
+    leaseMs,
+    logger: ctx.logger,
+    ...(options.clockCheckMs !== undefined ? { intervalMs: options.clockCheckMs, retryMs: options.clockCheckMs } : {}),
+  });
   const limits: RunLimits = {
     nodeId: options.nodeId,
     pool: new FairPool(globalConcurrency),
     fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
-    // How long a dead node's chunks wait before another node takes them (a restarted node gives
-    // its own back at start). Renewed at half-life.
-    leaseMs: options.limits?.leaseMs ?? 10_000,
+    leaseMs,
+    mayClaim: skewGuard.claimsAllowed,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,
@@ -125,6 +146,22 @@ export function createEngine(options: EngineOptions): Engine {
     busy.set(job.id, p);
   }
 
+  /**
+   * `work` on the job as it is once this node holds the cluster lock `key` (re-read: another node
+   * may have moved it meanwhile), if it is still in one of `statuses`; nothing when another node
+   * holds the lock. Without a cluster, at once on the job as found.
+   */
+  async function alone(key: string, job: Job, statuses: readonly JobStatus[], work: (fresh: Job) => Promise<unknown>): Promise<void> {
+    if (!options.exclusive) {
+      await work(job);
+      return;
+    }
+    await options.exclusive(key, async () => {
+      const fresh = await ctx.store.getJob(job.accountId, job.id);
+      if (fresh && statuses.includes(fresh.status)) await work(fresh);
+    });
+  }
+
   function startRun(job: Job): void {
     if (busy.has(job.id)) return;
     const run = new JobRun(ctx, job, limits);
@@ -138,10 +175,12 @@ export function createEngine(options: EngineOptions): Engine {
     // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
       if (listings.has(job.id)) continue;
-      track(job, () => prepareJob(ctx, job, prepareOptions));
+      track(job, () => alone(`prepare ${job.id}`, job, ['New', 'Preparing'], (fresh) => prepareJob(ctx, fresh, prepareOptions)));
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
-      if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
+      // One node writes the report: the others skip the job while it holds the lock, and find it
+      // terminal afterwards (or, if that node died, take the lock and finalize again).
+      if (!busy.has(job.id)) track(job, () => alone(`finalize ${job.id}`, job, ENDING, (fresh) => finalizeJob(ctx, fresh)));
     }
     // Every running job (few: what the nodes run), and each account's best jobs to run next.
     const running = await ctx.store.findJobs(['Active', 'Pausing'], 10_000);
@@ -266,6 +305,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   return {
     liveProgress: (jobId) => runs.get(jobId)?.liveProgress(),
+    liveChunks: () => [...runs.entries()].flatMap(([jobId, run]) => run.liveChunks().map((c) => ({ jobId, ...c }))),
     start() {
       if (!stopped) return;
       stopped = false;
@@ -278,6 +318,7 @@ export function createEngine(options: EngineOptions): Engine {
           wake();
         }),
       );
+      skewGuard.start().catch((err: unknown) => ctx.logger.error({ err }, 'clock check failed'));
       // What this node leased in its previous life (same node id) is given back before anything
       // runs: a restart resumes at once instead of waiting for the old leases to expire.
       recovering = ctx.store
@@ -296,6 +337,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     async stop() {
       stopped = true;
+      skewGuard.stop();
       await recovering;
       if (timer) clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();

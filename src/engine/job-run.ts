@@ -36,6 +36,8 @@ export interface RunLimits {
   /** At most one throttled `job:progress` per job this often while tasks finish (default 1000 ms). */
   readonly progressIntervalMs?: number;
   readonly operations: OperationOptions;
+  /** Whether this node may claim chunks now (the clock-skew guard, clock-skew.ts); absent: always. */
+  readonly mayClaim?: () => boolean;
 }
 
 /** The row of a task whose S3 call succeeded. */
@@ -98,6 +100,16 @@ export class JobRun {
     return { succeeded, failed };
   }
 
+  /** The same counts per leased chunk, with its lease token: what other nodes add (ClusterStore live progress). */
+  liveChunks(): { index: number; token: string; succeeded: number; failed: number }[] {
+    const out: { index: number; token: string; succeeded: number; failed: number }[] = [];
+    for (const [index, c] of this.inflight) {
+      const token = this.leases.get(index);
+      if (token !== undefined && c.succeeded + c.failed > 0) out.push({ index, token, succeeded: c.succeeded, failed: c.failed });
+    }
+    return out;
+  }
+
   /** Engine shutdown: start no task; what ran of a chunk is checkpointed, the rest given back. */
   stop(): void {
     if (this.mode === 'running' || this.mode === 'pausing') this.mode = 'stopping';
@@ -111,6 +123,10 @@ export class JobRun {
       while (this.mode === 'running') {
         await this.refreshStatus();
         if (this.mode !== 'running') break;
+        if (this.limits.mayClaim && !this.limits.mayClaim()) {
+          await this.limits.wait(this.limits.idleMs);
+          continue;
+        }
         const claimed = await this.ctx.store.claimChunks(this.job.id, this.limits.nodeId, this.limits.chunkClaimBatch, this.limits.leaseMs, this.ctx.now());
         if (claimed.length === 0) {
           const counts = await this.ctx.store.chunkCounts(this.job.id);

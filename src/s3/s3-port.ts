@@ -5,6 +5,7 @@
  * what a completion report records and what the retry policy classifies.
  */
 import type { Readable } from 'node:stream';
+import type { ReplicationConfiguration } from '../domain/replication.js';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -324,7 +325,72 @@ export interface UpdateObjectEncryptionRequest {
   readonly bucketKeyEnabled?: boolean;
 }
 
+// --- replication (S3ReplicateObject, issue 14) ------------------------------------------------
+
+/** Everything a replica copies of one source version (operations/replicate.ts). */
+export interface ReplicationSource {
+  /** The version's head: its versionId, metadata and storage class are always there. */
+  readonly head: ObjectHead;
+  readonly tags: readonly PortTag[];
+  /** The version's ACL grants. */
+  readonly grants: readonly PortGrant[];
+  readonly lock: PortObjectLock;
+  /** Its x-amz-replication-status, when it has one. */
+  readonly replicationStatus?: string;
+}
+
+/**
+ * A replica's write: the data streamed (never held whole) with what PutObject can set, and —
+ * where the destination keeps them — s3batch's replica extension (domain/replication.ts
+ * REPLICA_STATUS_HEADER): the REPLICA status, and the source's version id.
+ */
+export interface PutReplicaRequest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentLength: number;
+  readonly metadata: PortMetadata;
+  readonly tags: readonly PortTag[];
+  /** Absent: the destination's default (private to the bucket owner). */
+  readonly grants?: readonly PortGrant[];
+  readonly lock?: PortObjectLock;
+  readonly storageClass?: string;
+  /** Sent only to a store that keeps it (the embedded store, another s3batch). */
+  readonly replica?: { readonly versionId: string };
+}
+
+/** What a replica is written with, as CreateMultipartUpload (and the store's PutObject) take it. */
+export function replicaAttributes(r: PutReplicaRequest): CreateMultipartUploadRequest {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    metadata: r.metadata,
+    tags: r.tags,
+    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
+    ...(r.lock !== undefined ? { lock: r.lock } : {}),
+    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
+  };
+}
+
+/** The replication calls of the port, in a block of their own. */
+export interface S3ReplicationPort {
+  /** GetBucketReplication; 404 ReplicationConfigurationNotFoundError when the bucket has none. */
+  getBucketReplication(bucket: string): Promise<ReplicationConfiguration>;
+  /** Head, tags, ACL and Object Lock settings of one version. */
+  getReplicationSource(ref: ObjectRef): Promise<ReplicationSource>;
+  putReplica(request: PutReplicaRequest, body: Readable): Promise<{ etag: string; versionId?: string }>;
+  /**
+   * Records x-amz-replication-status on a source version. S3 has no call for it (its replication
+   * sets it itself): a store reached over HTTP answers 501 NotImplemented, without a request sent.
+   */
+  setReplicationStatus(ref: ObjectRef, status: 'COMPLETED' | 'FAILED'): Promise<void>;
+}
+
 export interface S3Port {
+  /**
+   * The replication calls (S3ReplicateObject): the embedded store's and the HTTP client's ports
+   * have them; a port without them cannot be replicated from or to.
+   */
+  readonly replication?: S3ReplicationPort;
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
   headObject(ref: ObjectRef, options?: ReadOptions): Promise<ObjectHead>;
   putObject(

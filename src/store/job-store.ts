@@ -263,6 +263,30 @@ export interface ReportLength {
   readonly failed: number;
 }
 
+// ---- The dashboard (issue 16): job search and sign-in sessions. ---------------------------------
+
+/** Jobs of one account whose id or description holds `text`, newest first, paged like listJobs. */
+export interface SearchJobsQuery extends ListJobsQuery {
+  /** Matched case-insensitively (ASCII letters) anywhere in the job id or in its Description. */
+  readonly text: string;
+}
+
+/** A dashboard sign-in, as the store keeps it. */
+export interface DashboardSession {
+  /** The session's key: a hash of the cookie's random value (the store never sees the cookie). */
+  readonly id: string;
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  /** Sent back by the browser in a header with every state-changing request. */
+  readonly csrfToken: string;
+  readonly createdMs: number;
+  readonly lastSeenMs: number;
+  /** The session ends at this instant (exclusive) unless used before: min(last use + idle time, absoluteExpiresMs). */
+  readonly idleExpiresMs: number;
+  /** The session ends at this instant (exclusive) however often it is used. */
+  readonly absoluteExpiresMs: number;
+}
+
 export interface JobStore {
   /**
    * Creates the job unless the account already used `clientRequestToken`: then returns the first
@@ -317,6 +341,8 @@ export interface JobStore {
    * Moves a job to `to` if its status is one of `from` (the engine's way of driving the
    * lifecycle). Sets TerminationDate on terminal statuses, SuspendedDate on Suspended, and keeps
    * the Active timer. StatusConflict if the job is elsewhere; NotFound if it does not exist.
+   * A move the lifecycle table forbids (domain/job-lifecycle.ts) is a bug, not a race: it rejects
+   * with IllegalTransitionError and changes nothing.
    */
   transition(
     jobId: string,
@@ -451,6 +477,37 @@ export interface JobStore {
    * midway leaves some chunks behind, and calling it again finishes. Returns the chunks deleted.
    */
   deleteChunks(jobId: string): Promise<number>;
+
+  /**
+   * The database server's clock (epoch ms), for the nodes' clock-skew check: leases use the
+   * callers' clocks, so nodes sharing a database must agree with it. Undefined for a store on this
+   * machine, read by this process alone (SQLite): there is nothing to disagree with.
+   */
+  databaseTimeMs(): Promise<number | undefined>;
+
+  // ---- The dashboard (issue 16). --------------------------------------------------------------
+
+  /**
+   * listJobs narrowed to the jobs whose id or Description holds `query.text` (ASCII case-insensitive;
+   * `%`, `_` and every other character match themselves). An empty text matches every job.
+   */
+  searchJobs(query: SearchJobsQuery): Promise<Job[]>;
+
+  /** Stores a new session (its id is unique: a second one with the same id is a programming error). */
+  createSession(session: DashboardSession): Promise<void>;
+
+  /**
+   * The session, if it is alive at `nowMs` (before both its idle and absolute expiry): then its
+   * last use becomes `nowMs` and its idle expiry min(nowMs + idleMs, absoluteExpiresMs), in one
+   * step. A session that has expired is deleted and undefined returned, as for an unknown id.
+   */
+  useSession(id: string, nowMs: number, idleMs: number): Promise<DashboardSession | undefined>;
+
+  /** Deletes the session (sign-out). False when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+
+  /** Deletes up to `limit` sessions expired at `nowMs`; returns how many. */
+  deleteExpiredSessions(nowMs: number, limit: number): Promise<number>;
 
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;

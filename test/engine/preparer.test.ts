@@ -97,8 +97,9 @@ describe('prepareJob', () => {
 
   it('fails operations it does not implement, naming them', async () => {
     const b = await openBench();
+    // S3ReplicateObject runs only where the engine was given replication destinations.
     const replicate = await b.createJob({ Operation: { S3ReplicateObject: {} } });
-    expect((await prepareJob(b.ctx, replicate))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3ReplicateObject') }]);
+    expect((await prepareJob(b.ctx, replicate))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3ReplicateObject jobs cannot run here') }]);
     // LambdaInvoke runs only where the engine was given functions to run.
     const lambda = await b.createJob({ Operation: { LambdaInvoke: { FunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:f' } } });
     const out = await prepareJob(b.ctx, lambda);

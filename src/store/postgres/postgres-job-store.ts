@@ -9,16 +9,20 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import type pg from 'pg';
+import pg from 'pg';
 
 import type { Job } from '../../domain/job.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
 import { decideStatusRequest, isTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import { JobStoreError, type JobStore, type NewJob } from '../job-store.js';
 import { JOB_COLUMN_LIST, newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
 import { createChunkOperations } from './chunk-operations.js';
-import { createDb, createPool, type Db } from './connection.js';
+import type { ClusterStore } from '../cluster-store.js';
+import { createPostgresCluster } from './cluster.js';
+import { createDashboardOperations } from './dashboard-operations.js';
+import { clientConfig, createDb, createPool, type Db } from './connection.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 
 export interface PostgresJobStoreOptions {
@@ -81,14 +85,22 @@ const FIND_JOBS_SQL = `
  * const store = await openPostgresJobStore({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
  */
 export async function openPostgresJobStore(options: PostgresJobStoreOptions): Promise<JobStore> {
+  return (await openPostgresStores(options)).jobs;
+}
+
+/**
+ * The JobStore and the ClusterStore of many nodes over one pool; closing the JobStore closes both.
+ */
+export async function openPostgresStores(options: PostgresJobStoreOptions): Promise<{ jobs: JobStore; cluster: ClusterStore }> {
   const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
   const now = options.now ?? Date.now;
-  const pool = createPool({
+  const poolOptions = {
     connectionString: options.connectionString,
     schema,
     ...(options.maxConnections !== undefined ? { max: options.maxConnections } : {}),
     ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
-  });
+  };
+  const pool = createPool(poolOptions);
   const db = createDb(pool, `${redact(options.connectionString)} (schema ${schema})`);
   try {
     if (!options.skipMigrations) await runMigrations(db, schema, now());
@@ -96,7 +108,19 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     await db.close();
     throw err;
   }
-  return createPostgresJobStore(db, now);
+  const config = clientConfig(poolOptions);
+  const cluster = createPostgresCluster({ db, schema, connect: () => new pg.Client(config) });
+  const jobs = createPostgresJobStore(db, now);
+  return {
+    jobs: {
+      ...jobs,
+      close: async () => {
+        await cluster.close();
+        await jobs.close();
+      },
+    },
+    cluster,
+  };
 }
 
 /**
@@ -160,6 +184,8 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
   }
 
   const chunks = createChunkOperations(db, now);
+  // Job search and dashboard sessions (migration 2): dashboard-operations.ts.
+  const dashboard = createDashboardOperations(db);
 
   return {
     createJob: (input: NewJob) =>
@@ -252,6 +278,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             state.confirmed_early = 1;
             break;
           case 'transition':
+            assertTransition(jobId, from, outcome.to);
             state = stateAfterStatusChange(row, from, outcome.to, nowMs);
             break;
         }
@@ -288,6 +315,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             current,
           );
         }
+        assertTransition(jobId, current, to);
         return writeState(client, row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
       }),
 
@@ -315,7 +343,17 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       return Buffer.from(row.value);
     },
 
+    databaseTimeMs: async () => {
+      // clock_timestamp(), not now(): now() is the transaction's start, and this wants the instant.
+      const { rows } = await db.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS ms');
+      const row = rows[0];
+      if (!row) throw new Error('SELECT clock_timestamp() returned no row');
+      return row.ms;
+    },
+
     ...chunks,
+
+    ...dashboard,
 
     close: () => db.close(),
   };

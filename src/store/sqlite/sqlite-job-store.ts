@@ -18,6 +18,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { Job } from '../../domain/job.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
 import { decideStatusRequest, isTerminal, type JobStatus, type RequestedJobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import {
@@ -30,6 +31,7 @@ import {
   type TransitionPatch,
 } from '../job-store.js';
 import { createChunkOperations } from './chunk-operations.js';
+import { createDashboardOperations } from './dashboard-operations.js';
 import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
@@ -164,6 +166,7 @@ function createSqliteJobStore(
           state.confirmed_early = 1;
           break;
         case 'transition':
+          assertTransition(jobId, from, outcome.to);
           state = stateAfterStatusChange(row, from, outcome.to, nowMs);
           break;
       }
@@ -185,6 +188,7 @@ function createSqliteJobStore(
           current,
         );
       }
+      assertTransition(jobId, current, to);
       return writeState(row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
     },
   );
@@ -213,6 +217,8 @@ function createSqliteJobStore(
 
   // Chunks, leases and report parts (migration 2): chunk-operations.ts.
   const chunks = createChunkOperations(db, run, config.now);
+  // Job search and dashboard sessions (migration 8): dashboard-operations.ts.
+  const dashboard = createDashboardOperations(db, run);
 
   function setTags(accountId: string, jobId: string, tags: readonly S3Tag[], nowMs: number): Job {
     const row = sql.updateTags.get(JSON.stringify(tags), nowMs, accountId, jobId);
@@ -281,7 +287,12 @@ function createSqliteJobStore(
 
     getSecret: (name) => run(() => Buffer.from(getSecretTx.immediate(name))),
 
+    // One process on this machine's clock: no skew to measure.
+    databaseTimeMs: () => run(() => undefined),
+
     ...chunks,
+
+    ...dashboard,
 
     close: async () => {
       if (closed) return;
