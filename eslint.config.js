@@ -79,6 +79,12 @@ export default tseslint.config(
       message: 'the job commands speak only the public APIs, through client/: they must work against any s3batch or AWS.',
     },
   ]),
+  boundary('dashboard', [
+    {
+      group: ['../store/sqlite/*', '../store/postgres/*', '../engine/*', '!../engine/job-service.js', '../control-api/*', '../object-store/*', '../app/*', '../cli/*'],
+      message: 'dashboard/ reaches jobs through the JobService (engine/job-service.ts) and S3 through client/, as the account: never a store, the engine or the jobs API.',
+    },
+  ]),
   boundary('functions', [
     {
       group: ['../engine/*', '../store/*', '../control-api/*', '../object-store/*', '../app/*', '../cli/*', '../http/*'],
@@ -101,6 +107,14 @@ export default tseslint.config(
       message: 'object-store/ never imports the engine, the job store or the jobs API.',
     },
   ]),
+  {
+    // The dashboard's pages: they know the server only through its internal API, whose shapes
+    // they share (types only) from src/dashboard/api-types.ts.
+    files: ['ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/(?!dashboard/api-types\\.js$)', message: 'ui/ imports nothing of the server but the API types (src/dashboard/api-types.ts).' }] }],
+    },
+  },
   {
     files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -17,7 +17,7 @@ import { createRefusingS3Port } from '../s3/refusing-s3-port.js';
 import { NO_STORE_CREDENTIALS, S3PortError, type S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
 import { createLambdaFunctions, type FunctionStore } from '../functions/index.js';
-import { createReplicationDestinations } from './replication-destinations.js';
+import { createReplicationDestinations, logReplicationWarnings } from './replication-destinations.js';
 
 export interface WiredEngine extends Engine {
   /**
@@ -47,6 +47,7 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
   const { config } = deps;
   logStorageWarnings(config, deps.logger);
   const ports = createStorePorts(config, deps.objects);
+  logReplicationWarnings(config, deps.logger);
   const replication = createReplicationDestinations(config, deps.objects, ports);
   const functions = createLambdaFunctions({
     config: config.functions,

@@ -10,6 +10,7 @@
  *   the bucket ACL is how S3 lets another account write into a bucket. Without the grant the
  *   task fails 403 AccessDenied, saying so.
  */
+import type { Logger } from 'pino';
 import { parseBucketArn } from '../domain/arn.js';
 import type { ReplicationRule } from '../domain/replication.js';
 import type { Config, StoreConnection } from '../config/config.js';
@@ -20,6 +21,21 @@ import { S3PortError } from '../s3/s3-port.js';
 import type { StorePorts } from './engine-wiring.js';
 import { storageFor } from '../config/config.js';
 import { isS3Error } from '../object-store/errors.js';
+
+/**
+ * Warns, once at start-up, that a destination of `replication.destinations` is written with one
+ * set of credentials whichever account's rules name it: with several accounts configured, each
+ * can replicate into it (the operator maps only buckets every account may write).
+ */
+export function logReplicationWarnings(config: Pick<Config, 'replication' | 'accounts'>, logger: Pick<Logger, 'warn'>): void {
+  const arns = [...config.replication.destinations.keys()];
+  if (arns.length === 0 || config.accounts.length < 2) return;
+  logger.warn(
+    { destinations: arns },
+    `replication: the destinations ${arns.join(', ')} are written with the credentials of the config file whichever account's rules name them: ` +
+      `every account of this server (${config.accounts.map((a) => a.accountId).join(', ')}) can replicate into them`,
+  );
+}
 
 export interface WiredReplicationDestinations extends ReplicationDestinations {
   close(): void;

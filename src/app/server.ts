@@ -4,9 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import { fileURLToPath } from 'node:url';
+import { storageFor, type Config } from '../config/config.js';
 import { createControlApi } from '../control-api/control-api.js';
+import { createDashboard, isBrowserOpeningRoot } from '../dashboard/dashboard.js';
 import { createJobEvents, type JobEvents } from '../domain/events.js';
 import { createJobService, type JobService } from '../engine/job-service.js';
 import { createAuthenticator } from '../http/auth.js';
@@ -54,7 +57,14 @@ export interface StartOptions {
    * request signatures keep real time.
    */
   readonly objectStoreNow?: () => number;
+  /** The dashboard sessions' clock (default `now`): tests move it to see a session expire. */
+  readonly dashboardNow?: () => number;
+  /** Where the dashboard's built pages are (default dist/ui of this package). */
+  readonly uiDir?: string;
 }
+
+/** dist/ui of this package, from src/app/ (tests) and dist/app/ (the build) alike. */
+const DEFAULT_UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'ui');
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -132,12 +142,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(member ? { otherNodesProgress: member.otherNodesProgress } : {}),
   });
 
+  const dashboard = createDashboard({
+    jobs,
+    events,
+    sessions: store,
+    accounts: config.accounts,
+    region: config.region,
+    uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+    selfUrl: () => selfUrl,
+    remoteStorage: (accountId) => {
+      const where = storageFor(config, accountId);
+      return where.kind === 'remote' ? where.connection : undefined;
+    },
+    logger,
+    now: options.dashboardNow ?? options.now ?? Date.now,
+  });
+
   const server = createHttpServer({
     logger,
     limits: config.http,
     onRequestDone: metrics.observeRequest,
+    toService: isBrowserOpeningRoot,
     surfaces: {
-      service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }),
+      service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now(), dashboard }),
       control: createControlApi({ jobs, auth, maxBodyBytes: config.maxControlBodyBytes, logger }),
       sts: createStsApi({ auth, now: options.now ?? Date.now, logger }),
       s3: createS3Api({ store: objects, auth, region: config.region, logger }),
@@ -155,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     // Nothing has started yet: give back what was opened, so that the caller (a test, or a
     // supervisor retrying) can start again on the same data dir.
+    dashboard.close();
     await engine.close();
     await member?.close();
     await store.close();
@@ -195,6 +223,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     close() {
       closing ??= (async () => {
+        dashboard.close();
         await engine.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -4,7 +4,7 @@
  * manifest. Tasks a cancelled job never started are in no report, so they are not run again.
  * The one implementation behind `s3batch jobs rerun-failed` (and the dashboard's button).
  */
-import { DescribeJobCommand, GetJobTaggingCommand, type CreateJobCommandInput, type JobDescriptor, type S3ControlClient } from '@aws-sdk/client-s3-control';
+import { CreateJobCommand, DescribeJobCommand, GetJobTaggingCommand, type CreateJobCommandInput, type JobDescriptor, type S3ControlClient } from '@aws-sdk/client-s3-control';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createJobInput, manifestAt } from './create-request.js';
 import { newManifestKey, uploadManifest, writeManifestFile, type ManifestFile, type ManifestRow } from './manifest-writer.js';
@@ -73,6 +73,17 @@ export async function planRerun(control: S3ControlClient, s3: S3Client, accountI
 export async function uploadRerunManifest(s3: S3Client, plan: RerunPlan): Promise<CreateJobCommandInput> {
   const { etag } = await uploadManifest(s3, plan.manifest, plan.manifestAt);
   return { ...plan.request, Manifest: { ...plan.request.Manifest, Location: { ...plan.request.Manifest?.Location, ETag: etag } } } as CreateJobCommandInput;
+}
+
+/**
+ * Uploads the plan's manifest and creates the job: what `rerun-failed` and the dashboard's
+ * "Re-run failed tasks" both do, so both make the same job. Returns the new job's id.
+ */
+export async function submitRerun(control: S3ControlClient, s3: S3Client, plan: RerunPlan): Promise<string> {
+  const request = await uploadRerunManifest(s3, plan);
+  const { JobId } = await control.send(new CreateJobCommand(request));
+  if (JobId === undefined) throw new ReportError('CreateJob answered no JobId');
+  return JobId;
 }
 
 async function anyVersion(s3: S3Client, index: ReportIndex): Promise<boolean> {

@@ -17,7 +17,7 @@ import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
 import { FairPool } from '../lib/fair-pool.js';
 import { EventLoopYield } from './limiter.js';
-import { prepareJob } from './preparer.js';
+import { prepareJob, resumeListing } from './preparer.js';
 import { planRuns } from './schedule-plan.js';
 
 export interface EngineLimits {
@@ -122,6 +122,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const runs = new Map<string, JobRun>();
   const busy = new Map<string, Promise<unknown>>();
+  /** Generated manifests being listed on this node while their jobs run (listing.ts). */
+  const listings = new Map<string, Promise<unknown>>();
+  /** Generator jobs whose listing is known to have ended: not looked at again. */
+  const listed = new Set<string>();
   let stopped = true;
   let ticking: Promise<void> | undefined;
   let again = false;
@@ -170,11 +174,8 @@ export function createEngine(options: EngineOptions): Engine {
     // Accounts take turns in every scan (JobStore.findJobs): another account's job is among the
     // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
-      track(job, () =>
-        alone(`prepare ${job.id}`, job, ['New', 'Preparing'], (fresh) =>
-          prepareJob(ctx, fresh, { ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}), operations: limits.operations }),
-        ),
-      );
+      if (listings.has(job.id)) continue;
+      track(job, () => alone(`prepare ${job.id}`, job, ['New', 'Preparing'], (fresh) => prepareJob(ctx, fresh, prepareOptions)));
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
       // One node writes the report: the others skip the job while it holds the lock, and find it
@@ -184,6 +185,7 @@ export function createEngine(options: EngineOptions): Engine {
     // Every running job (few: what the nodes run), and each account's best jobs to run next.
     const running = await ctx.store.findJobs(['Active', 'Pausing'], 10_000);
     const candidates = await ctx.store.findJobs(RUNNABLE, CANDIDATES_SCANNED, maxRunningJobs);
+    await resumeListings([...running, ...candidates]);
     const plan = planRuns({ running, candidates, here: (id) => busy.has(id), localRuns: [...runs.values()].map((r) => r.current), slots: maxRunningJobs - runs.size });
     for (const job of plan.pause) {
       if (stopped) return;
@@ -199,6 +201,44 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const active = await moveJob(ctx, job, [job.status], 'Active');
       if (active) startRun(active);
+    }
+  }
+
+  const prepareOptions = {
+    ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+    operations: limits.operations,
+    stopped: () => stopped,
+    background: (job: Job, listing: Promise<unknown>) => keepListing(job, listing),
+  };
+
+  function keepListing(job: Job, listing: Promise<unknown>): void {
+    listings.set(
+      job.id,
+      listing
+        .catch((err: unknown) => ctx.logger.error({ jobId: job.id, err }, 'listing a generated manifest failed'))
+        .finally(() => {
+          listings.delete(job.id);
+          wake();
+        }),
+    );
+  }
+
+  /**
+   * A generator job that left Preparing while listed, whose listing stopped (a crash, a restart, the
+   * job store failing): the listing goes on from its last committed position.
+   */
+  async function resumeListings(jobs: readonly Job[]): Promise<void> {
+    for (const job of jobs) {
+      if (stopped) return;
+      if (job.spec.ManifestGenerator === undefined || listings.has(job.id) || listed.has(job.id)) continue;
+      const checkpoint = await ctx.store.listingCheckpoint(job.id);
+      const counts = checkpoint?.done ? undefined : await ctx.store.chunkCounts(job.id);
+      if (checkpoint?.done || counts?.final) {
+        listed.add(job.id);
+        continue;
+      }
+      ctx.logger.info({ jobId: job.id, scanned: checkpoint?.scanned ?? 0 }, 'resuming the listing of a generated manifest');
+      keepListing(job, resumeListing(ctx, job, prepareOptions));
     }
   }
 
@@ -236,9 +276,8 @@ export function createEngine(options: EngineOptions): Engine {
   function dropChunksOf(job: Job): void {
     const drop = (): Promise<unknown> =>
       ctx.store.deleteChunks(job.id).catch((err: unknown) => ctx.logger.warn({ jobId: job.id, err }, 'could not delete chunks'));
-    const pending = busy.get(job.id);
-    if (pending) void pending.then(drop);
-    else void drop();
+    const pending = Promise.all([busy.get(job.id), listings.get(job.id)]);
+    void pending.then(drop);
   }
 
   function wake(): void {
@@ -258,6 +297,9 @@ export function createEngine(options: EngineOptions): Engine {
       } while (again && !stopped);
     })().finally(() => {
       ticking = undefined;
+      // A wake that came after the loop's last check but before this callback (work ending on a
+      // busy event loop, e.g. a preparation whose job just went Ready) would be lost: run again.
+      if (again && !stopped) wake();
     });
   }
 
@@ -301,7 +343,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const off of unsubscribe.splice(0)) off();
       for (const run of runs.values()) run.stop();
       await ticking;
-      await Promise.all([...busy.values()]);
+      await Promise.all([...busy.values(), ...listings.values()]);
     },
   };
 }

@@ -15,7 +15,7 @@ import { operationFor, type OperationOptions } from '../operations/registry.js';
 import { TaskAbandoned, type TaskContext, type TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
 import type { ClaimedChunk } from '../store/job-store.js';
-import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
+import { moveJob, taskManifestOf, type EngineContext, type StoredLocator } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import type { FairPool } from '../lib/fair-pool.js';
 import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
@@ -85,6 +85,8 @@ export class JobRun {
   onStatus(status: JobStatus): void {
     if (status === 'Cancelling' || status === 'Cancelled') this.mode = 'cancelling';
     else if (status === 'Pausing' && this.mode === 'running') this.mode = 'pausing';
+    // Failed from outside the run (a generated manifest's listing failed): finish what is claimed, then finalize.
+    else if (status === 'Failing' && (this.mode === 'running' || this.mode === 'pausing')) this.mode = 'failing';
   }
 
   /** Tasks finished in this run's uncommitted chunks: what the API adds to the stored counts. */
@@ -195,7 +197,7 @@ export class JobRun {
     if ('records' in stored) {
       if (!claim.records) throw new Error(`chunk ${claim.index} of job ${this.job.id} was stored without its records`);
       // Synchronous, like the deflate in preparer.ts: ~0.1 ms for a chunk of 1,000 lines.
-      return parseChunkRecords(this.job.spec.Manifest!, stored.chunk, inflateRawSync(claim.records));
+      return parseChunkRecords(taskManifestOf(this.job), stored.chunk, inflateRawSync(claim.records));
     }
     this.reader ??= createChunkReader(this.job.spec.Manifest!, stored.pin, this.ctx.s3For(this.job));
     const reader = this.reader;

@@ -8,7 +8,7 @@ import type { JobEvents } from '../domain/events.js';
 import { jobArn, withLiveProgress, type Job, type LiveProgress } from '../domain/job.js';
 import type { RequestedJobStatus } from '../domain/job-status.js';
 import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
-import type { JobCursor, JobStore, ListJobsQuery } from '../store/job-store.js';
+import type { JobCursor, JobStore, ListJobsQuery, SearchJobsQuery } from '../store/job-store.js';
 
 /**
  * What the facade's callers need of the store's vocabulary: its refusals (JobStoreError, which the
@@ -40,6 +40,8 @@ export interface JobService {
   createJob(input: CreateJobInput): Promise<{ job: Job; created: boolean }>;
   describeJob(accountId: string, jobId: string): Promise<Job | undefined>;
   listJobs(query: ListJobsQuery): Promise<Job[]>;
+  /** listJobs narrowed to jobs whose id or description holds a text (the dashboard's search). */
+  searchJobs(query: SearchJobsQuery): Promise<Job[]>;
   requestStatus(accountId: string, jobId: string, requested: RequestedJobStatus, reason?: string): Promise<Job>;
   updatePriority(accountId: string, jobId: string, priority: number): Promise<Job>;
   getTags(accountId: string, jobId: string): Promise<S3Tag[]>;
@@ -99,6 +101,9 @@ export function createJobService(options: JobServiceOptions): JobService {
     },
     async listJobs(query) {
       return withEveryNode(await store.listJobs(query));
+    },
+    async searchJobs(query) {
+      return withEveryNode(await store.searchJobs(query));
     },
     async requestStatus(accountId, jobId, requested, reason) {
       const { job, from } = await store.requestStatus(accountId, jobId, requested, reason, now());

@@ -50,6 +50,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   readonly limits: HttpLimits;
   readonly onRequestDone?: (surface: SurfaceName, method: string, status: number, seconds: number) => void;
+  /** Requests that go to the service surface whatever their path (a browser opening `/`: the dashboard). */
+  readonly toService?: (req: IncomingMessage, target: RequestTarget) => boolean;
 }
 
 export const SERVICE_PREFIX = '/_s3batch/';
@@ -65,7 +67,7 @@ export function surfaceFor(rawPath: string, method = 'GET'): SurfaceName {
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
-  const { surfaces, logger, onRequestDone, limits } = options;
+  const { surfaces, logger, onRequestDone, limits, toService } = options;
   const server = createServer({
     requestTimeout: 0,
     headersTimeout: limits.headersTimeoutMs,
@@ -78,7 +80,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     res.on('timeout', () => onExchangeIdle(req, res));
     const requestId = nextRequestId();
     const target = parseRequestTarget(req.url ?? '/');
-    const surface = surfaceFor(target.rawPath, req.method);
+    const surface = toService?.(req, target) ? 'service' : surfaceFor(target.rawPath, req.method);
     if (onRequestDone) {
       res.once('finish', () => {
         onRequestDone(surface, req.method ?? 'GET', res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);

@@ -1,8 +1,10 @@
 /**
- * The unsigned service endpoints under `/_s3batch/`: health and Prometheus metrics (the dashboard
- * joins them later).
+ * The unsigned service endpoints under `/_s3batch/`: health, Prometheus metrics, and the
+ * dashboard (its pages and API, which authenticate by their own session).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { RequestTarget } from '../http/request-target.js';
 import type { SurfaceHandler } from '../http/server.js';
 import { sendJson } from '../http/respond.js';
 
@@ -10,10 +12,12 @@ export interface ServiceEndpointsOptions {
   readonly registry: Registry;
   readonly version: string;
   readonly startedMs: number;
+  /** The dashboard: answers its own paths (true) and leaves the others (false). */
+  readonly dashboard?: { handle(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<boolean> };
 }
 
 export function createServiceEndpoints(options: ServiceEndpointsOptions): SurfaceHandler {
-  const { registry, version, startedMs } = options;
+  const { registry, version, startedMs, dashboard } = options;
   return async function serviceEndpoints(req, res, target) {
     const method = req.method ?? 'GET';
     if (target.rawPath === '/_s3batch/health') {
@@ -28,6 +32,7 @@ export function createServiceEndpoints(options: ServiceEndpointsOptions): Surfac
       res.end(text);
       return;
     }
+    if (dashboard && (await dashboard.handle(req, res, target))) return;
     sendJson(res, 404, { error: `no service endpoint at ${target.rawPath}` });
   };
 }

@@ -123,6 +123,32 @@ export interface AddChunksOptions {
    * 0..n-1 and records that the set is complete: later calls may only re-add identical chunks.
    */
   readonly final: boolean;
+  /**
+   * A generated manifest's listing position after this batch (S3JobManifestGenerator), committed
+   * in the same transaction as the chunks: a listing that crashes resumes from exactly the last
+   * committed batch, so no object is lost or becomes two tasks. See ListingPosition.
+   */
+  readonly listing?: ListingPosition;
+  /** With `final`: the generated manifest written (EnableManifestOutput), set on the job in the same transaction. */
+  readonly generatedManifest?: GeneratedManifestDescriptor;
+}
+
+/** Where a manifest generator's listing of the source bucket stands (AddChunksOptions.listing). */
+export interface ListingPosition {
+  /**
+   * Opaque to the store, like a chunk locator: any JSON value (the lister's cursor: the last key
+   * or key+version it looked at), kept as JSON text and handed back JSON.parse'd.
+   */
+  readonly cursor: unknown;
+  /** Objects (or versions) the listing looked at so far, matched or not: an integer ≥ 0. */
+  readonly scanned: number;
+  /** The listing reached the end of the bucket; only with `final`. */
+  readonly done: boolean;
+}
+
+export interface ListingCheckpoint extends ListingPosition {
+  /** When the position was committed (the store's clock, as for the final mark). */
+  readonly updatedMs: number;
 }
 
 export interface AddChunksResult {
@@ -132,6 +158,15 @@ export interface AddChunksResult {
   readonly chunks: number;
   /** The job's `progress.totalTasks` after the call: the sum of the taskCount of its chunks. */
   readonly totalTasks: number;
+}
+
+/** A chunk as readChunkRecords hands it back. */
+export interface StoredChunkRecords {
+  readonly index: number;
+  readonly taskCount: number;
+  /** JSON.parse'd, as claimChunks hands it out. */
+  readonly locator: unknown;
+  readonly records: Buffer | undefined;
 }
 
 /** A lease as its holder names it. */
@@ -226,6 +261,30 @@ export type ReportPartStatus = (typeof REPORT_PART_STATUSES)[number];
 export interface ReportLength {
   readonly succeeded: number;
   readonly failed: number;
+}
+
+// ---- The dashboard (issue 16): job search and sign-in sessions. ---------------------------------
+
+/** Jobs of one account whose id or description holds `text`, newest first, paged like listJobs. */
+export interface SearchJobsQuery extends ListJobsQuery {
+  /** Matched case-insensitively (ASCII letters) anywhere in the job id or in its Description. */
+  readonly text: string;
+}
+
+/** A dashboard sign-in, as the store keeps it. */
+export interface DashboardSession {
+  /** The session's key: a hash of the cookie's random value (the store never sees the cookie). */
+  readonly id: string;
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  /** Sent back by the browser in a header with every state-changing request. */
+  readonly csrfToken: string;
+  readonly createdMs: number;
+  readonly lastSeenMs: number;
+  /** The session ends at this instant (exclusive) unless used before: min(last use + idle time, absoluteExpiresMs). */
+  readonly idleExpiresMs: number;
+  /** The session ends at this instant (exclusive) however often it is used. */
+  readonly absoluteExpiresMs: number;
 }
 
 export interface JobStore {
@@ -384,6 +443,23 @@ export interface JobStore {
   /** The job's chunks by state (zeros when it has none). */
   chunkCounts(jobId: string): Promise<ChunkCounts>;
 
+  // ---- Generated manifests (issue 13) --------------------------------------------------------------
+
+  /**
+   * The listing position last committed by addChunks (`options.listing`), or undefined when none
+   * was (a job that is not generated, or whose listing committed nothing yet). A position is
+   * replaced only by one with at least as many `scanned`: a stale lister cannot move it back.
+   * deleteChunks deletes it with the chunks.
+   */
+  listingCheckpoint(jobId: string): Promise<ListingCheckpoint | undefined>;
+
+  /**
+   * The job's chunks with their records, in index order, as addChunks stored them (records
+   * undefined for a chunk stored without). Streams: a few chunks per read, never all of them.
+   * Writing a generated manifest out reads the listing back through it.
+   */
+  readChunkRecords(jobId: string): AsyncIterable<StoredChunkRecords>;
+
   /**
    * The job's non-empty report parts of one status, in chunk-index order (a chunk's checkpoints
    * first, in task order, then its completion), byte for byte as committed. Streams: reads a few parts at a time, never the whole report. A part of a chunk
@@ -408,6 +484,30 @@ export interface JobStore {
    * machine, read by this process alone (SQLite): there is nothing to disagree with.
    */
   databaseTimeMs(): Promise<number | undefined>;
+
+  // ---- The dashboard (issue 16). --------------------------------------------------------------
+
+  /**
+   * listJobs narrowed to the jobs whose id or Description holds `query.text` (ASCII case-insensitive;
+   * `%`, `_` and every other character match themselves). An empty text matches every job.
+   */
+  searchJobs(query: SearchJobsQuery): Promise<Job[]>;
+
+  /** Stores a new session (its id is unique: a second one with the same id is a programming error). */
+  createSession(session: DashboardSession): Promise<void>;
+
+  /**
+   * The session, if it is alive at `nowMs` (before both its idle and absolute expiry): then its
+   * last use becomes `nowMs` and its idle expiry min(nowMs + idleMs, absoluteExpiresMs), in one
+   * step. A session that has expired is deleted and undefined returned, as for an unknown id.
+   */
+  useSession(id: string, nowMs: number, idleMs: number): Promise<DashboardSession | undefined>;
+
+  /** Deletes the session (sign-out). False when there was none. */
+  deleteSession(id: string): Promise<boolean>;
+
+  /** Deletes up to `limit` sessions expired at `nowMs`; returns how many. */
+  deleteExpiredSessions(nowMs: number, limit: number): Promise<number>;
 
   /** A random secret kept in the store (e.g. to sign NextTokens), created on first use. */
   getSecret(name: string): Promise<Buffer>;

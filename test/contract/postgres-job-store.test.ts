@@ -12,6 +12,7 @@ import { openPostgresJobStore, POSTGRES_MIGRATIONS, PostgresStoreError } from '.
 import { parseInt8 } from '../../src/store/postgres/connection.js';
 import { dropSchema, postgresUrl, testSchemaName } from '../helpers/postgres.js';
 import { runChunkStoreContract } from './chunk-store.contract.js';
+import { runDashboardStoreContract } from './dashboard-store.contract.js';
 import { runJobStoreContract, type JobStoreHarness } from './job-store.contract.js';
 
 const url = postgresUrl();
@@ -35,7 +36,7 @@ async function raw<T extends pg.QueryResultRow>(sql: string, params: unknown[] =
 /** The contract harness: a store over the file's schema, emptied first; reopenable over the same data. */
 async function makePostgresHarness(): Promise<JobStoreHarness> {
   const first = await openPostgresJobStore({ connectionString: url, schema, maxConnections: 4 });
-  await raw('TRUNCATE jobs, secrets CASCADE');
+  await raw('TRUNCATE jobs, secrets, dashboard_sessions CASCADE');
   const opened: JobStore[] = [first];
   return {
     store: first,
@@ -52,6 +53,7 @@ async function makePostgresHarness(): Promise<JobStoreHarness> {
 
 runJobStoreContract('PostgreSQL JobStore', makePostgresHarness);
 runChunkStoreContract('PostgreSQL JobStore', makePostgresHarness);
+runDashboardStoreContract('PostgreSQL JobStore', makePostgresHarness);
 
 describe('PostgreSQL JobStore specifics', () => {
   const stores: JobStore[] = [];

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import type { JobStore } from '../../src/store/job-store.js';
 import { MIGRATIONS, migrate, openSqliteJobStore, SqliteStoreError } from '../../src/store/sqlite/index.js';
 import { runChunkStoreContract } from './chunk-store.contract.js';
+import { runDashboardStoreContract } from './dashboard-store.contract.js';
 import { runJobStoreContract, type JobStoreHarness } from './job-store.contract.js';
 
 /** A fresh directory for one test: removed when the test passes, kept (and printed) when it fails. */
@@ -51,6 +52,7 @@ async function makeSqliteHarness(): Promise<JobStoreHarness> {
 
 runJobStoreContract('SQLite JobStore', makeSqliteHarness);
 runChunkStoreContract('SQLite JobStore', makeSqliteHarness);
+runDashboardStoreContract('SQLite JobStore', makeSqliteHarness);
 
 describe('SQLite JobStore specifics', () => {
   let file: string;

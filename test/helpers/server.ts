@@ -43,6 +43,8 @@ export interface TestServerOptions {
   readonly logger?: Logger;
   /** The embedded store's clock (a StoreClock's `now`), for tests that move it. */
   readonly objectStoreNow?: () => number;
+  /** The dashboard sessions' clock, for tests that move it. */
+  readonly dashboardNow?: () => number;
 }
 
 /** A clock for the embedded store that runs with real time and can be moved ahead. */
@@ -75,6 +77,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   const server = await startServer(config, { logger: options.logger ?? createLogger('silent'), engine: options.engine ?? false,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
     ...(options.objectStoreNow ? { objectStoreNow: options.objectStoreNow } : {}),
+    ...(options.dashboardNow ? { dashboardNow: options.dashboardNow } : {}),
   });
   running.add(server);
   const close = server.close.bind(server);

@@ -23,6 +23,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { createBuckets, runCsvJob } from '../helpers/engine-jobs.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
 import { ACCOUNT_A, REGION, controlClient, startTestServer, type TestServer } from '../helpers/server.js';
 import { bodyBytes, s3Client } from '../object-store/helpers.js';
@@ -35,11 +36,15 @@ async function versioned(s3: S3Client, Bucket: string): Promise<void> {
 }
 
 /** A source server (engine on) whose config file maps arn:aws:s3:::far to `endpoint`. */
-async function sourceServer(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<TestServer> {
+async function sourceServer(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  logger = capturingLogger().logger,
+): Promise<TestServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 's3batch-repl-config-'));
   const file = path.join(dir, 'config.json');
   await writeFile(file, JSON.stringify({ replication: { destinations: { 'arn:aws:s3:::far': { endpoint, region: REGION, ...credentials } } } }));
-  const server = await startTestServer({ S3BATCH_CONFIG: file }, undefined, { engine: true });
+  const server = await startTestServer({ S3BATCH_CONFIG: file }, undefined, { engine: true, logger });
   const s3 = s3Client(server);
   await createBuckets(s3, ['manifests', 'reports']);
   await versioned(s3, 'src');
@@ -64,7 +69,10 @@ describe('S3ReplicateObject to other stores', () => {
     const far = await startTestServer();
     const farS3 = s3Client(far);
     await versioned(farS3, 'far');
-    const server = await sourceServer(far.url, { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey });
+    const log = capturingLogger();
+    const server = await sourceServer(far.url, { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, log.logger);
+    // Two accounts on the source server: both can replicate into the mapped bucket, and the log says so.
+    expect(log.lines.map((l) => l.msg)).toContainEqual(expect.stringMatching(/arn:aws:s3:::far are written with the credentials .* every account of this server \(111122223333, 444455556666\)/));
     const s3 = s3Client(server);
     const big = Buffer.alloc(17 * 1024 * 1024, 7);
     big.write('the start', 0);

@@ -16,11 +16,10 @@ import {
   type JobStatus,
   type S3Tag,
 } from '@aws-sdk/client-s3-control';
-import { CreateJobCommand } from '@aws-sdk/client-s3-control';
 import type { Connection } from '../../client/connection.js';
 import { readReportIndex, reportIndexLocation, reportRows, summarizeReport } from '../../client/report-reader.js';
 import { csvLine } from '../../client/csv.js';
-import { planRerun, uploadRerunManifest } from '../../client/rerun.js';
+import { planRerun, submitRerun } from '../../client/rerun.js';
 import { parseS3Url } from '../../client/s3-url.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { count, localTime, percent, type Output } from '../output.js';
@@ -225,9 +224,7 @@ export async function rerunCommand(conn: Connection, out: Output, jobId: string,
       out.printJson(plan.request);
       return EXIT.ok;
     }
-    const request = await uploadRerunManifest(conn.s3, plan);
-    const { JobId } = await conn.control.send(new CreateJobCommand(request));
-    if (JobId === undefined) throw new CliError('CreateJob answered no JobId');
+    const JobId = await submitRerun(conn.control, conn.s3, plan);
     if (flags.quiet) out.line(JobId);
     else if (out.json && !flags.watch) out.printJson({ JobId, NumberOfTasks: plan.manifest.rows });
     else if (!out.json) out.line(`${out.color.green('created job')} ${JobId} over the ${count(plan.manifest.rows)} failed tasks of ${jobId}`);

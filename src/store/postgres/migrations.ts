@@ -161,6 +161,41 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       CREATE INDEX job_live_progress_job ON job_live_progress (job_id);
     `,
   },
+  {
+    version: 3,
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13), written by
+      -- addChunks in the transaction that stores the chunks cut up to it (SQLite migration 7).
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     BIGINT  NOT NULL CHECK (scanned >= 0),
+        done        BOOLEAN NOT NULL,
+        updated_ms  BIGINT  NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'dashboard sessions',
+    sql: `
+      -- See the SQLite store's migration 8: id is a SHA-256 of the cookie's value; idle_expires_ms
+      -- is min(last use + idle time, absolute_expires_ms), the one column that says when it ends.
+      CREATE TABLE dashboard_sessions (
+        id                  TEXT   NOT NULL PRIMARY KEY,
+        account_id          TEXT   NOT NULL,
+        access_key_id       TEXT   NOT NULL,
+        csrf_token          TEXT   NOT NULL,
+        created_ms          BIGINT NOT NULL,
+        last_seen_ms        BIGINT NOT NULL,
+        idle_expires_ms     BIGINT NOT NULL,
+        absolute_expires_ms BIGINT NOT NULL,
+        CHECK (idle_expires_ms <= absolute_expires_ms)
+      );
+      CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (idle_expires_ms);
+    `,
+  },
 ] satisfies PostgresMigration[]);
 
 const LEDGER_SQL = `

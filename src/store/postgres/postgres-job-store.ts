@@ -21,6 +21,7 @@ import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobS
 import { createChunkOperations } from './chunk-operations.js';
 import type { ClusterStore } from '../cluster-store.js';
 import { createPostgresCluster } from './cluster.js';
+import { createDashboardOperations } from './dashboard-operations.js';
 import { clientConfig, createDb, createPool, type Db } from './connection.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 
@@ -183,6 +184,8 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
   }
 
   const chunks = createChunkOperations(db, now);
+  // Job search and dashboard sessions (migration 2): dashboard-operations.ts.
+  const dashboard = createDashboardOperations(db);
 
   return {
     createJob: (input: NewJob) =>
@@ -349,6 +352,8 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
     },
 
     ...chunks,
+
+    ...dashboard,
 
     close: () => db.close(),
   };

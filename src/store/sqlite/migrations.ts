@@ -190,6 +190,43 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX jobs_scheduling ON jobs (status, account_id, priority DESC, created_ms, id);
     `,
   },
+  {
+    version: 7,
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13): written by
+      -- addChunks in the transaction that stores the chunks cut up to that position, so that a
+      -- crash resumes the listing from exactly what was committed. Deleted with the chunks.
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     INTEGER NOT NULL CHECK (scanned >= 0),
+        done        INTEGER NOT NULL CHECK (done IN (0, 1)),
+        updated_ms  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 8,
+    name: 'dashboard sessions',
+    sql: `
+      -- Dashboard sign-ins (issue 16). id is a SHA-256 of the cookie's random value, so that a copy
+      -- of the database holds no usable cookie. idle_expires_ms is min(last use + idle time,
+      -- absolute_expires_ms): the one column that says when the session ends.
+      CREATE TABLE dashboard_sessions (
+        id                  TEXT    NOT NULL PRIMARY KEY,
+        account_id          TEXT    NOT NULL,
+        access_key_id       TEXT    NOT NULL,
+        csrf_token          TEXT    NOT NULL,
+        created_ms          INTEGER NOT NULL,
+        last_seen_ms        INTEGER NOT NULL,
+        idle_expires_ms     INTEGER NOT NULL,
+        absolute_expires_ms INTEGER NOT NULL,
+        CHECK (idle_expires_ms <= absolute_expires_ms)
+      ) STRICT;
+      CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (idle_expires_ms);
+    `,
+  },
 ] satisfies Migration[]);
 
 /**

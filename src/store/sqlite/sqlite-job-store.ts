@@ -31,6 +31,7 @@ import {
   type TransitionPatch,
 } from '../job-store.js';
 import { createChunkOperations } from './chunk-operations.js';
+import { createDashboardOperations } from './dashboard-operations.js';
 import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
@@ -216,6 +217,8 @@ function createSqliteJobStore(
 
   // Chunks, leases and report parts (migration 2): chunk-operations.ts.
   const chunks = createChunkOperations(db, run, config.now);
+  // Job search and dashboard sessions (migration 8): dashboard-operations.ts.
+  const dashboard = createDashboardOperations(db, run);
 
   function setTags(accountId: string, jobId: string, tags: readonly S3Tag[], nowMs: number): Job {
     const row = sql.updateTags.get(JSON.stringify(tags), nowMs, accountId, jobId);
@@ -288,6 +291,8 @@ function createSqliteJobStore(
     databaseTimeMs: () => run(() => undefined),
 
     ...chunks,
+
+    ...dashboard,
 
     close: async () => {
       if (closed) return;

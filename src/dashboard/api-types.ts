@@ -1,0 +1,82 @@
+/**
+ * The shapes the dashboard's internal API answers with: the one definition the server (src/dashboard)
+ * and the pages (ui/) both compile against. Types only; it imports nothing.
+ */
+
+export interface JobSummaryView {
+  readonly id: string;
+  readonly description: string;
+  readonly status: string;
+  readonly priority: number;
+  readonly operation: string;
+  readonly createdMs: number;
+  readonly terminationMs: number | null;
+  readonly totalTasks: number;
+  readonly succeededTasks: number;
+  readonly failedTasks: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface JobDetailView extends JobSummaryView {
+  readonly arn: string;
+  readonly roleArn: string;
+  readonly confirmationRequired: boolean;
+  readonly requestedPriority: number;
+  readonly operationParameters: unknown;
+  readonly manifest: unknown;
+  readonly manifestGenerator: unknown;
+  readonly generatedManifest: unknown;
+  readonly report: unknown;
+  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  readonly failureReasons: readonly { readonly FailureCode: string; readonly FailureReason: string }[];
+  readonly suspendedMs: number | null;
+  readonly suspendedCause: string | null;
+  readonly statusUpdateReason: string | null;
+  readonly updatedMs: number;
+}
+
+export interface JobsPage {
+  readonly jobs: readonly JobSummaryView[];
+  /** The cursor of the next (older) page, or null on the last. */
+  readonly next: string | null;
+}
+
+export interface SessionView {
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  readonly csrfToken: string;
+  readonly idleExpiresMs: number;
+  readonly absoluteExpiresMs: number;
+}
+
+export interface ReportFile {
+  readonly status: string;
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface ReportFiles {
+  readonly index: ReportFile;
+  readonly results: readonly ReportFile[];
+}
+
+/** A report row, in AWS's column order: Bucket,Key,VersionId,TaskStatus,HTTPStatusCode,ErrorCode,ResultMessage. */
+export interface ReportRowView {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly taskStatus: string;
+  readonly httpStatus: string;
+  readonly errorCode: string;
+  readonly resultMessage: string;
+}
+
+export interface FailedRowsPage {
+  readonly total: number;
+  readonly byErrorCode: Readonly<Record<string, number>>;
+  readonly rows: readonly ReportRowView[];
+}
+
+export interface ApiErrorBody {
+  readonly error: { readonly code: string; readonly message: string };
+}
