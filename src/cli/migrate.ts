@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import { migrateJobStore } from '../app/job-store.js';
-import { StartupError } from '../app/startup-error.js';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
+import { exitOnOperatorError } from './run-node.js';
 
 export function addMigrateCommand(program: Command): void {
   program
@@ -21,15 +21,7 @@ export function addMigrateCommand(program: Command): void {
       try {
         console.log(await migrateJobStore(loadConfig(env)));
       } catch (err) {
-        if (err instanceof ConfigError) {
-          console.error(`s3batch: ${err.message}`);
-          process.exit(2);
-        }
-        if (err instanceof StartupError) {
-          console.error(`s3batch: ${err.message}`);
-          process.exit(1);
-        }
-        throw err;
+        exitOnOperatorError(err);
       }
     });
 }

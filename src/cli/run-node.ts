@@ -12,15 +12,7 @@ export async function runNode(start: () => Promise<{ readonly logger: Logger; cl
   try {
     node = await start();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`s3batch: ${err.message}`);
-      process.exit(2);
-    }
-    if (err instanceof StartupError) {
-      console.error(`s3batch: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
+    exitOnOperatorError(err);
   }
   const running = node;
   let stopping = false;
@@ -38,4 +30,17 @@ export async function runNode(start: () => Promise<{ readonly logger: Logger; cl
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** An operator's mistake as one line and its exit code (ConfigError 2, StartupError 1); anything else is rethrown. */
+export function exitOnOperatorError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(`s3batch: ${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof StartupError) {
+    console.error(`s3batch: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
 }

@@ -114,6 +114,28 @@ export function createDb(pool: pg.Pool, name: string): Db {
   const checkOpen = (): void => {
     if (closed) throw new PostgresStoreError('Closed', `The PostgreSQL job store ${name} is closed`);
   };
+  /**
+   * `fn` on one pooled connection. A checked-out connection that breaks between two queries emits
+   * 'error' on itself: without a listener that would be an uncaught exception (a database restart
+   * must never crash the node). A connection `fn` marks broken (or that broke) is not given back
+   * to other callers.
+   */
+  async function withClient<T>(fn: (client: pg.PoolClient, markBroken: () => void) => Promise<T>): Promise<T> {
+    checkOpen();
+    const client = await pool.connect();
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client, onError);
+    } finally {
+      client.off('error', onError);
+      client.release(broken || undefined);
+    }
+  }
+
   return {
     async query<R extends pg.QueryResultRow>(text: string, params?: readonly unknown[]) {
       checkOpen();
@@ -125,64 +147,35 @@ export function createDb(pool: pg.Pool, name: string): Db {
     },
     async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
-        checkOpen();
-        let client: pg.PoolClient;
         try {
-          client = await pool.connect();
+          return await withClient(async (client, markBroken) => {
+            await client.query('BEGIN');
+            try {
+              const result = await fn(client);
+              await client.query('COMMIT');
+              return result;
+            } catch (err) {
+              // A ROLLBACK that fails leaves the connection in an unknown state: it is dropped.
+              await client.query('ROLLBACK').catch(markBroken);
+              throw err;
+            }
+          });
         } catch (err) {
-          throw translateError(err);
-        }
-        let broken = false;
-        // A checked-out connection that breaks between two queries emits 'error' on itself: without
-        // a listener that would be an uncaught exception (a database restart must never crash the
-        // node). The next query fails, and the connection is not given back.
-        const onError = (): void => {
-          broken = true;
-        };
-        client.on('error', onError);
-        try {
-          await client.query('BEGIN');
-          const result = await fn(client);
-          await client.query('COMMIT');
-          return result;
-        } catch (err) {
-          try {
-            await client.query('ROLLBACK');
-          } catch {
-            broken = true;
-          }
           if (attempt < 3 && isRetryable(err)) continue;
           throw translateError(err);
-        } finally {
-          // A connection whose ROLLBACK failed is not given back to other callers.
-          client.off('error', onError);
-          client.release(broken || undefined);
         }
       }
     },
-    async session<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-      checkOpen();
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw translateError(err);
-      }
-      let broken = false;
-      const onError = (): void => {
-        broken = true;
-      };
-      client.on('error', onError);
-      try {
-        return await fn(client);
-      } catch (err) {
-        broken = true;
-        throw translateError(err);
-      } finally {
-        client.off('error', onError);
-        client.release(broken || undefined);
-      }
-    },
+    // The migrations' session: on failure it may still hold their advisory lock, so it is dropped.
+    session: <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+      withClient(async (client, markBroken) => {
+        try {
+          return await fn(client);
+        } catch (err) {
+          markBroken();
+          throw err;
+        }
+      }).catch((err: unknown) => Promise.reject(translateError(err))),
     async close() {
       if (closed) return;
       closed = true;

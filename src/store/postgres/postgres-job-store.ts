@@ -12,12 +12,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 import type { Job } from '../../domain/job.js';
-import { assertTransition } from '../../domain/job-lifecycle.js';
-import { decideStatusRequest, isTerminal, type JobStatus } from '../../domain/job-status.js';
+import { isTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import { JobStoreError, type JobStore, type NewJob } from '../job-store.js';
 import { JOB_COLUMN_LIST, newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
-import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
+import { stateAfterStatusRequest, stateAfterTransition, type JobStateParams } from '../rows/job-state.js';
 import { createChunkOperations } from './chunk-operations.js';
 import type { ClusterStore } from '../cluster-store.js';
 import { createPostgresCluster } from './cluster.js';
@@ -267,22 +266,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       db.tx(async (client) => {
         const row = await lockJob(client, 'account_id = $1 AND id = $2', [accountId, jobId]);
         if (!row) throw notFound(jobId);
-        const from = rowStatus(row);
-        const outcome = decideStatusRequest(from, requested);
-        let state: JobStateParams;
-        switch (outcome.kind) {
-          case 'refused':
-            throw new JobStoreError('StatusConflict', outcome.reason, from);
-          case 'remember-confirmation':
-            state = stateWithoutStatusChange(row, from, nowMs);
-            state.confirmed_early = 1;
-            break;
-          case 'transition':
-            assertTransition(jobId, from, outcome.to);
-            state = stateAfterStatusChange(row, from, outcome.to, nowMs);
-            break;
-        }
-        if (reason !== undefined) state.status_update_reason = reason;
+        const { state, from } = stateAfterStatusRequest(row, requested, reason, nowMs);
         return { job: await writeState(client, row, state), from };
       }),
 
@@ -307,16 +291,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       db.tx(async (client) => {
         const row = await lockJob(client, 'id = $1', [jobId]);
         if (!row) throw new JobStoreError('NotFound', `No job ${jobId}`);
-        const current = rowStatus(row);
-        if (!from.includes(current)) {
-          throw new JobStoreError(
-            'StatusConflict',
-            `Job ${jobId} is ${current}, not ${from.join(' or ') || '(no status given)'}; it cannot move to ${to}`,
-            current,
-          );
-        }
-        assertTransition(jobId, current, to);
-        return writeState(client, row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
+        return writeState(client, row, stateAfterTransition(row, from, to, nowMs, patch));
       }),
 
     getTags: async (accountId, jobId) => {

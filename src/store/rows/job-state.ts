@@ -16,9 +16,10 @@
  *   running period.
  */
 import type { JobProgress } from '../../domain/job.js';
-import { isTerminal, type JobStatus } from '../../domain/job-status.js';
-import type { TransitionPatch } from '../job-store.js';
-import type { JobRow } from './job-row.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
+import { decideStatusRequest, isTerminal, type JobStatus, type RequestedJobStatus } from '../../domain/job-status.js';
+import { JobStoreError, type TransitionPatch } from '../job-store.js';
+import { rowStatus, type JobRow } from './job-row.js';
 
 /** The columns a status change may write (named parameters of the UPDATE). */
 export interface JobStateParams {
@@ -110,4 +111,52 @@ export function applyPatch(state: JobStateParams, patch: TransitionPatch | undef
   if (p.activeMs !== undefined) next.active_ms = p.activeMs;
   if (p.activeSinceMs !== undefined) next.active_since_ms = p.activeSinceMs;
   return next;
+}
+
+/**
+ * UpdateJobStatus on a row read under the store's lock: the state to write and the status before,
+ * or StatusConflict when the table refuses. A reason given with the request replaces the stored
+ * one; no reason keeps it.
+ */
+export function stateAfterStatusRequest(
+  row: JobRow,
+  requested: RequestedJobStatus,
+  reason: string | undefined,
+  nowMs: number,
+): { state: JobStateParams; from: JobStatus } {
+  const from = rowStatus(row);
+  const outcome = decideStatusRequest(from, requested);
+  let state: JobStateParams;
+  switch (outcome.kind) {
+    case 'refused':
+      throw new JobStoreError('StatusConflict', outcome.reason, from);
+    case 'remember-confirmation':
+      state = stateWithoutStatusChange(row, from, nowMs);
+      state.confirmed_early = 1;
+      break;
+    case 'transition':
+      assertTransition(row.id, from, outcome.to);
+      state = stateAfterStatusChange(row, from, outcome.to, nowMs);
+      break;
+  }
+  if (reason !== undefined) state.status_update_reason = reason;
+  return { state, from };
+}
+
+/**
+ * The engine's guarded move of a row read under the store's lock: StatusConflict when the job is
+ * not in one of `from`, IllegalTransitionError when the lifecycle forbids the move, else the state
+ * to write.
+ */
+export function stateAfterTransition(row: JobRow, from: readonly JobStatus[], to: JobStatus, nowMs: number, patch: TransitionPatch | undefined): JobStateParams {
+  const current = rowStatus(row);
+  if (!from.includes(current)) {
+    throw new JobStoreError(
+      'StatusConflict',
+      `Job ${row.id} is ${current}, not ${from.join(' or ') || '(no status given)'}; it cannot move to ${to}`,
+      current,
+    );
+  }
+  assertTransition(row.id, current, to);
+  return applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch);
 }

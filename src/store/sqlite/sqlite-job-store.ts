@@ -18,8 +18,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { Job } from '../../domain/job.js';
-import { assertTransition } from '../../domain/job-lifecycle.js';
-import { decideStatusRequest, isTerminal, type JobStatus, type RequestedJobStatus } from '../../domain/job-status.js';
+import { isTerminal, type JobStatus, type RequestedJobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import {
   JobStoreError,
@@ -34,7 +33,7 @@ import { createChunkOperations } from './chunk-operations.js';
 import { createDashboardOperations } from './dashboard-operations.js';
 import { newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { prepareJobStatements, type JobStatements, type ListParams } from './job-statements.js';
-import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
+import { stateAfterStatusRequest, stateAfterTransition, type JobStateParams } from '../rows/job-state.js';
 import { migrate } from './migrations.js';
 import { SqliteStoreError } from './sqlite-store-error.js';
 
@@ -155,23 +154,7 @@ function createSqliteJobStore(
     ): StatusRequestResult => {
       const row = sql.byAccountAndId.get(accountId, jobId);
       if (!row) throw notFound(jobId);
-      const from = rowStatus(row);
-      const outcome = decideStatusRequest(from, requested);
-      let state: JobStateParams;
-      switch (outcome.kind) {
-        case 'refused':
-          throw new JobStoreError('StatusConflict', outcome.reason, from);
-        case 'remember-confirmation':
-          state = stateWithoutStatusChange(row, from, nowMs);
-          state.confirmed_early = 1;
-          break;
-        case 'transition':
-          assertTransition(jobId, from, outcome.to);
-          state = stateAfterStatusChange(row, from, outcome.to, nowMs);
-          break;
-      }
-      // A reason given with the request replaces the stored one; no reason keeps it.
-      if (reason !== undefined) state.status_update_reason = reason;
+      const { state, from } = stateAfterStatusRequest(row, requested, reason, nowMs);
       return { job: writeState(row, state), from };
     },
   );
@@ -180,16 +163,7 @@ function createSqliteJobStore(
     (jobId: string, from: readonly JobStatus[], to: JobStatus, nowMs: number, patch?: TransitionPatch): Job => {
       const row = sql.byId.get(jobId);
       if (!row) throw new JobStoreError('NotFound', `No job ${jobId}`);
-      const current = rowStatus(row);
-      if (!from.includes(current)) {
-        throw new JobStoreError(
-          'StatusConflict',
-          `Job ${jobId} is ${current}, not ${from.join(' or ') || '(no status given)'}; it cannot move to ${to}`,
-          current,
-        );
-      }
-      assertTransition(jobId, current, to);
-      return writeState(row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
+      return writeState(row, stateAfterTransition(row, from, to, nowMs, patch));
     },
   );
 
