@@ -8,13 +8,10 @@
  *   npm run bench -- --quick   ~3 s (what the test suite runs so the bench cannot rot)
  *   --json                     one JSON line instead of the table
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createSigner } from '../src/lib/sigv4/index.js';
+import { startServerChild, type Child } from './children.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -24,39 +21,7 @@ const WARMUP_MS = QUICK ? 150 : 600;
 const CONCURRENCY = 32;
 const SMALL = 4096;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const VITE_NODE = path.resolve(here, '../node_modules/vite-node/vite-node.mjs');
-
-interface Child {
-  readonly url: string;
-  readonly proc: ChildProcess;
-  request(line: string): Promise<Record<string, unknown>>;
-}
-
-async function startChild(mode: 'store' | 'bare'): Promise<Child> {
-  const proc = spawn(process.execPath, [VITE_NODE, path.join(here, 'server-child.ts'), mode, String(SMALL)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  const waiting: Array<(v: Record<string, unknown>) => void> = [];
-  lines.on('line', (l) => {
-    if (!l.startsWith('{')) return;
-    waiting.shift()?.(JSON.parse(l) as Record<string, unknown>);
-  });
-  const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    waiting.push(resolve);
-    proc.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
-  });
-  return {
-    url: String(first.url),
-    proc,
-    request: (line) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        proc.stdin?.write(`${line}\n`);
-      }),
-  };
-}
+const startChild = (mode: 'store' | 'bare'): Promise<Child> => startServerChild(mode, [String(SMALL)]);
 
 const signer = createSigner({ accessKeyId: 'bench', secretAccessKey: 'bench-secret', region: 'us-east-1', service: 's3' });
 const body = Buffer.alloc(SMALL, 'b');

@@ -94,6 +94,8 @@ export function generatedManifestPort(lines: number): S3Port {
     uploadPartCopy: readOnly,
     completeMultipartUpload: readOnly,
     abortMultipartUpload: readOnly,
+    listObjects: readOnly,
+    listObjectVersions: readOnly,
   };
 }
 

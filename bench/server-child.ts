@@ -1,7 +1,8 @@
 /**
- * One server of the store bench, in its own process: `store` is the whole s3batch server (the
- * embedded S3 store on a fresh data dir); `bare` is a node:http server that answers the same
- * requests without storing anything. Prints `{"url": …}` once listening; answers a `rss` line on
+ * One server of the store and replication benches, in its own process: `store` is the whole
+ * s3batch server (the embedded S3 store on a fresh data dir); `engine` is the same with its job
+ * engine running and the config file S3BATCH_CONFIG names (replication destinations); `bare` is
+ * a node:http server that answers the same requests without storing anything. Prints `{"url": …}` once listening; answers a `rss` line on
  * stdin with `{"maxRssKb": …}`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,7 +39,7 @@ async function bare(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function store(): Promise<string> {
+async function store(engine: boolean): Promise<string> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 's3batch-bench-'));
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const config = loadConfig({
@@ -46,12 +47,13 @@ async function store(): Promise<string> {
     S3BATCH_PORT: '0',
     S3BATCH_DATA_DIR: dataDir,
     S3BATCH_CREDENTIALS: '123456789012:bench:bench-secret',
+    ...(engine && process.env.S3BATCH_CONFIG ? { S3BATCH_CONFIG: process.env.S3BATCH_CONFIG } : {}),
   });
-  const server = await startServer(config, { logger: createLogger('silent') });
+  const server = await startServer(config, { logger: createLogger('silent'), engine });
   return server.url;
 }
 
-const url = mode === 'bare' ? await bare() : await store();
+const url = mode === 'bare' ? await bare() : await store(mode === 'engine');
 process.stdout.write(`${JSON.stringify({ url })}\n`);
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'rss') process.stdout.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`);

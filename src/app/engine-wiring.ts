@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { storageFor, type Config, type StoreConnection } from '../config/config.js';
 import type { JobEvents } from '../domain/events.js';
 import type { Job } from '../domain/job.js';
-import { createEngine, type Engine } from '../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import type { ObjectStore } from '../object-store/object-store.js';
 import { createHttpS3Client, type HttpS3Client } from '../s3/http-s3-client.js';
 import { createLocalS3Port } from '../s3/local-s3-port.js';
@@ -17,6 +17,7 @@ import { createRefusingS3Port } from '../s3/refusing-s3-port.js';
 import { NO_STORE_CREDENTIALS, S3PortError, type S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
 import { createLambdaFunctions, type FunctionStore } from '../functions/index.js';
+import { createReplicationDestinations, logReplicationWarnings } from './replication-destinations.js';
 
 export interface WiredEngine extends Engine {
   /**
@@ -31,18 +32,23 @@ export interface EngineDeps {
   readonly config: Config;
   readonly store: JobStore;
   readonly events: JobEvents;
-  readonly objects: ObjectStore;
+  /** The embedded store; undefined on a worker, whose jobs all run on S3BATCH_STORAGE_ENDPOINT. */
+  readonly objects: ObjectStore | undefined;
   readonly logger: Logger;
   readonly nodeId: string;
   /** This server's own URL, once it listens: the embedded store's address for local functions. */
   readonly selfUrl: () => string;
   readonly now?: () => number;
+  /** With several nodes: the cluster-wide lock (ClusterStore.exclusive) for preparing and finalizing. */
+  readonly exclusive?: EngineOptions['exclusive'];
 }
 
 export function wireEngine(deps: EngineDeps): WiredEngine {
   const { config } = deps;
   logStorageWarnings(config, deps.logger);
   const ports = createStorePorts(config, deps.objects);
+  logReplicationWarnings(config, deps.logger);
+  const replication = createReplicationDestinations(config, deps.objects, ports);
   const functions = createLambdaFunctions({
     config: config.functions,
     region: config.region,
@@ -65,19 +71,23 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
     operations: {
       copy: { multipartThreshold: config.engine.copyMultipartThresholdBytes, partSize: config.engine.copyPartSizeBytes },
       lambda: functions,
+      replication,
     },
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
   });
   return {
     start: () => engine.start(),
     stop: () => engine.stop(),
     liveProgress: (jobId) => engine.liveProgress(jobId),
+    liveChunks: () => engine.liveChunks(),
     async close() {
       const grace = setTimeout(() => functions.abort(), config.engine.shutdownGraceMs);
       await engine.stop();
       clearTimeout(grace);
       functions.close();
       ports.close();
+      replication.close();
     },
   };
 }
@@ -105,7 +115,7 @@ export interface StorePorts {
   close(): void;
 }
 
-export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore): StorePorts {
+export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, objects: ObjectStore | undefined): StorePorts {
   // One client, and so one keep-alive agent, per credential set: accounts that share credentials
   // share the client, and a job never opens sockets of its own.
   const clients = new Map<string, HttpS3Client>();
@@ -119,8 +129,11 @@ export function createStorePorts(config: Pick<Config, 'storage' | 'region'>, obj
   const portFor = (accountId: string): S3Port => {
     const storage = storageFor(config, accountId);
     switch (storage.kind) {
-      case 'embedded':
-        return createLocalS3Port(objects, accountId);
+      case 'embedded': {
+        if (objects) return createLocalS3Port(objects, accountId);
+        const message = `this node has no embedded store: account ${accountId}'s jobs need S3BATCH_STORAGE_ENDPOINT or a storage.accounts endpoint`;
+        return createRefusingS3Port(() => new S3PortError(NO_STORE_CREDENTIALS, 403, message, { storeMessage: message }));
+      }
       case 'remote':
         return clientFor(storage.connection);
       case 'unconfigured': {

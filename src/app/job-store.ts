@@ -7,7 +7,8 @@ import path from 'node:path';
 
 import type { Config } from '../config/config.js';
 import { JobStoreError, type JobStore } from '../store/job-store.js';
-import { migratePostgresSchema, openPostgresJobStore, PostgresStoreError, redact } from '../store/postgres/index.js';
+import type { ClusterStore } from '../store/cluster-store.js';
+import { migratePostgresSchema, openPostgresStores, PostgresStoreError, redact } from '../store/postgres/index.js';
 import { openSqliteJobStore } from '../store/sqlite/index.js';
 import { StartupError } from './startup-error.js';
 
@@ -16,6 +17,8 @@ export type JobStoreKind = 'sqlite' | 'postgres';
 export interface OpenedJobStore {
   readonly store: JobStore;
   readonly kind: JobStoreKind;
+  /** PostgreSQL only: what nodes sharing the database need of each other. */
+  readonly cluster: ClusterStore | undefined;
 }
 
 export interface OpenJobStoreOptions {
@@ -27,16 +30,16 @@ export interface OpenJobStoreOptions {
 
 export async function openJobStore(config: Config, options: OpenJobStoreOptions = {}): Promise<OpenedJobStore> {
   if (config.databaseUrl === undefined) {
-    return { kind: 'sqlite', store: await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') }) };
+    return { kind: 'sqlite', store: await openSqliteJobStore({ path: path.join(config.dataDir, 's3batch.db') }), cluster: undefined };
   }
   try {
-    const store = await openPostgresJobStore({
+    const { jobs, cluster } = await openPostgresStores({
       connectionString: config.databaseUrl,
       schema: config.databaseSchema,
       ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
       ...(options.skipMigrations ? { skipMigrations: true } : {}),
     });
-    return { kind: 'postgres', store };
+    return { kind: 'postgres', store: jobs, cluster };
   } catch (err) {
     throw databaseFailure(err, config.databaseUrl, config.databaseSchema) ?? err;
   }

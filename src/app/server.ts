@@ -22,7 +22,8 @@ import type { JobStore } from '../store/job-store.js';
 import { createStsApi } from '../sts/sts-api.js';
 import { claimDataDir, type DataDirClaim } from './data-dir.js';
 import { dataDirFailure, listenFailure } from './startup-error.js';
-import { wireEngine } from './engine-wiring.js';
+import { assertStoreNodeFree, claimStoreNode, joinCluster, type ClusterNode } from './cluster-node.js';
+import { wireEngine, type WiredEngine } from './engine-wiring.js';
 import { openJobStore, type JobStoreKind } from './job-store.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -74,13 +75,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     throw dataDirFailure(err, config.dataDir) ?? err;
   }
-  const { store, kind: storeKind } = await openJobStore(config, {
+  const { store, kind: storeKind, cluster } = await openJobStore(config, {
     onIdleError: (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection broke while idle; it is replaced on next use'),
   }).catch((err: unknown) => {
     dataDir.release();
     throw err;
   });
   const events = createJobEvents((err, event) => logger.error({ err, event }, 'job event listener failed'));
+  // PostgreSQL: register in the cluster (refused while a live node has this id), then make sure
+  // this node may serve the embedded store, or uses the configured remote one.
+  // The engine is made below; the cluster asks it for its in-flight counts once it runs.
+  const engineRef: { current?: WiredEngine } = {};
+  let member: ClusterNode | undefined;
+  if (cluster) {
+    try {
+      member = await joinCluster({ cluster, store, events, nodeId: dataDir.nodeId, role: 'serve', logger, now: options.now ?? Date.now, liveChunks: () => engineRef.current?.liveChunks() ?? [] });
+      if (config.storage.endpoint === undefined) await assertStoreNodeFree(cluster, dataDir.nodeId, options.now ?? Date.now);
+    } catch (err) {
+      await member?.close();
+      await store.close();
+      dataDir.release();
+      throw err;
+    }
+  }
   const metrics = createMetrics();
   const auth = createAuthenticator(config.accounts, config.region);
   const objects = await openLocalObjectStore({
@@ -89,6 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     restoreDelayMs: config.restoreDelayMs,
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
     ...(options.objectStoreNow ? { now: options.objectStoreNow } : {}),
+    isRemoteDestination: (bucketArn) => config.replication.destinations.has(bucketArn),
     onSweep: (removed) => {
       if (removed.temp + removed.orphans > 0) logger.info(removed, 'object store: removed leftovers of an interrupted write');
     },
@@ -103,8 +121,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Created here (started only once listening) so that the job service can add the engine's
   // in-flight task counts to what DescribeJob/ListJobs show.
   let selfUrl = '';
-  const engine = wireEngine({ config, store, events, objects, logger, nodeId: dataDir.nodeId, selfUrl: () => selfUrl, ...(options.now ? { now: options.now } : {}) });
-  const jobs = createJobService({ store, events, region: config.region, now: options.now, liveProgress: (jobId) => engine.liveProgress(jobId) });
+  const engine = wireEngine({
+    config,
+    store,
+    events,
+    objects,
+    logger,
+    nodeId: dataDir.nodeId,
+    selfUrl: () => selfUrl,
+    ...(options.now ? { now: options.now } : {}),
+    ...(cluster ? { exclusive: cluster.exclusive.bind(cluster) } : {}),
+  });
+  engineRef.current = engine;
+  const jobs = createJobService({
+    store,
+    events,
+    region: config.region,
+    now: options.now,
+    liveProgress: (jobId) => engine.liveProgress(jobId),
+    ...(member ? { otherNodesProgress: member.otherNodesProgress } : {}),
+  });
 
   const dashboard = createDashboard({
     jobs,
@@ -148,16 +184,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // supervisor retrying) can start again on the same data dir.
     dashboard.close();
     await engine.close();
+    await member?.close();
     await store.close();
     await objects.close();
     dataDir.release();
     throw listenFailure(err, config.host, config.port) ?? err;
   }
-  if (options.engine ?? true) engine.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   selfUrl = `http://${ipOf(config.host)}:${port}`;
+  if (cluster && member) {
+    try {
+      await member.setUrl(selfUrl);
+      if (config.storage.endpoint === undefined) await claimStoreNode(cluster, dataDir.nodeId, selfUrl, options.now ?? Date.now);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.close();
+      await member.close();
+      await store.close();
+      await objects.close();
+      dataDir.release();
+      throw err;
+    }
+  }
+  if (options.engine ?? true) engine.start();
   logger.info({ url, dataDir: config.dataDir, region: config.region, jobStore: storeKind }, 's3batch is listening');
 
   let closing: Promise<void> | undefined;
@@ -178,6 +229,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await member?.close();
         await store.close();
         await objects.close();
         dataDir.release();

@@ -9,6 +9,7 @@ import { EXIT } from './errors.js';
 import { jobsProgram } from './jobs/program.js';
 import { addMigrateCommand } from './migrate.js';
 import { addServeCommand } from './serve.js';
+import { addWorkerCommand } from './worker.js';
 
 let exitCode: number = EXIT.ok;
 const program = new Command();
@@ -23,6 +24,7 @@ program
     `
 Examples:
   s3batch serve                                   the server on http://127.0.0.1:9090
+  s3batch worker                                  another node of a PostgreSQL cluster: the engine alone
   s3batch migrate                                 bring the job store schema up to date
   s3batch jobs create --objects list.txt --tag project=blue --watch
   s3batch jobs ls
@@ -30,6 +32,7 @@ Examples:
 Run \`s3batch jobs --help\` or \`s3batch jobs <command> --help\` for each command's flags.`,
   );
 addServeCommand(program);
+addWorkerCommand(program);
 addMigrateCommand(program);
 const jobs = jobsProgram((code) => {
   exitCode = code;

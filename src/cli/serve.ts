@@ -1,8 +1,8 @@
 /** `s3batch serve`: the all-in-one server (what `npm start` runs), stopped cleanly by SIGINT/SIGTERM. */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
+import { runNode } from './run-node.js';
 import { startServer } from '../app/server.js';
-import { StartupError } from '../app/startup-error.js';
 
 export function addServeCommand(program: Command): void {
   program
@@ -17,37 +17,6 @@ export function addServeCommand(program: Command): void {
       if (opts.port !== undefined) env.S3BATCH_PORT = opts.port;
       if (opts.host !== undefined) env.S3BATCH_HOST = opts.host;
       if (opts.dataDir !== undefined) env.S3BATCH_DATA_DIR = opts.dataDir;
-      let server;
-      try {
-        server = await startServer(loadConfig(env));
-      } catch (err) {
-        // What the operator must change gets one line that says what; anything else is a bug and
-        // keeps its stack.
-        if (err instanceof ConfigError) {
-          console.error(`s3batch: ${err.message}`);
-          process.exit(2);
-        }
-        if (err instanceof StartupError) {
-          console.error(`s3batch: ${err.message}`);
-          process.exit(1);
-        }
-        throw err;
-      }
-      const running = server;
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        running.logger.info({ signal }, 'shutting down');
-        running.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            running.logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      await runNode(() => startServer(loadConfig(env)));
     });
 }

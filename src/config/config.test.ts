@@ -225,8 +225,25 @@ describe('the remote store: S3BATCH_STORAGE_* and the config file\'s storage sec
     expect(message).toContain(`storage.accounts.${A}.secretKey is not a known key (known: endpoint, region, accessKeyId, secretAccessKey)`);
     expect(message).toContain(`storage.accounts.${B}.extra is not a known key`);
     expect(message).not.toContain('TOPSECRET');
-    // The top level names its unknown keys too (the sections of later issues among them, for now).
-    expect(problem({ storage: {}, replication: {} })).toMatch(/Unknown key\(s\) in the config file .*: replication\. Known keys: .*storage, functions/);
+    // The top level names its unknown keys too.
+    expect(problem({ storage: {}, colour: {} })).toMatch(/Unknown key\(s\) in the config file .*: colour\. Known keys: .*storage, functions, replication/);
+  });
+
+  it('maps replication destinations to their endpoints (region defaulting to S3BATCH_REGION), checking each entry', () => {
+    const arn = 'arn:aws:s3:::far-bucket';
+    const config = withFile({ replication: { destinations: { [arn]: { endpoint: 'http://far:9000', accessKeyId: 'fk', secretAccessKey: 'FARSECRET' } } } });
+    expect(config.replication.destinations.get(arn)).toEqual({ endpoint: 'http://far:9000', region: 'us-east-1', accessKeyId: 'fk', secretAccessKey: 'FARSECRET' });
+    const message = problem({
+      replication: {
+        colour: 1,
+        destinations: { 'far-bucket': { endpoint: 'http://x' }, [arn]: { endpoint: 'http://far', accessKeyId: 'k', secretAccessKey: 'FARSECRET', token: 't' } },
+      },
+    });
+    expect(message).toContain('replication.colour is not a known key (known: destinations)');
+    expect(message).toContain('replication.destinations.far-bucket: not a bucket ARN (arn:aws:s3:::bucket)');
+    expect(message).toContain(`replication.destinations.${arn}.token is not a known key`);
+    expect(problem({ replication: { destinations: { [arn]: { endpoint: 'http://far' } } } })).toContain(`replication.destinations.${arn}.accessKeyId is missing`);
+    expect(message).not.toContain('FARSECRET');
   });
 
   it('checks every field of an entry, naming its path and never quoting a secret', () => {

@@ -27,8 +27,11 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** The PostgreSQL schema holding s3batch's tables (several installations may share a database). */
   readonly databaseSchema: string;
+  /** `s3batch worker`: the port of its health and metrics endpoints; undefined: none. */
+  readonly workerPort: number | undefined;
   readonly storage: StorageConfig;
   readonly functions: FunctionsConfig;
+  readonly replication: ReplicationConfig;
   /** Largest request body the jobs API reads (CreateJob, PutJobTagging). */
   readonly maxControlBodyBytes: number;
   /** How long a RestoreObject of a GLACIER/DEEP_ARCHIVE object takes in the embedded store. */
@@ -77,6 +80,15 @@ export interface StoreConnection {
   readonly region: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+}
+
+/**
+ * The config file's `replication` section: `destinations` maps a destination bucket ARN
+ * (`arn:aws:s3:::bucket`) to the S3-compatible endpoint that holds it, with the credentials its
+ * replicas are written with (S3ReplicateObject; region defaults to S3BATCH_REGION).
+ */
+export interface ReplicationConfig {
+  readonly destinations: ReadonlyMap<string, StoreConnection>;
 }
 
 /** Where LambdaInvoke jobs find their functions (src/functions/). */
@@ -144,6 +156,7 @@ const FILE_KEYS = {
   region: 'S3BATCH_REGION',
   databaseUrl: 'S3BATCH_DATABASE_URL',
   databaseSchema: 'S3BATCH_DATABASE_SCHEMA',
+  workerPort: 'S3BATCH_WORKER_PORT',
   storageEndpoint: 'S3BATCH_STORAGE_ENDPOINT',
   storageAccessKeyId: 'S3BATCH_STORAGE_ACCESS_KEY_ID',
   storageSecretAccessKey: 'S3BATCH_STORAGE_SECRET_ACCESS_KEY',
@@ -169,7 +182,7 @@ const FILE_KEYS = {
 } as const;
 
 /** Keys of the config file that hold a section (an object), not one variable's value. */
-const FILE_SECTIONS = ['storage', 'functions'] as const;
+const FILE_SECTIONS = ['storage', 'functions', 'replication'] as const;
 
 /** The connection shape's keys (the file's `storage` section and each of its `accounts`). */
 const CONNECTION_KEYS = ['endpoint', 'region', 'accessKeyId', 'secretAccessKey'] as const;
@@ -253,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
   const configFile = env.S3BATCH_CONFIG;
   const entries = parseFunctionsSection(file.functions, configFile ? path.dirname(path.resolve(configFile)) : process.cwd(), functionProblems);
   if (functionProblems.length > 0) throw new ConfigError(`The config file ${configFile ?? ''}: ${functionProblems.join('; ')}`);
+  const replication = parseReplicationSection(file.replication, region, configFile ?? '');
 
   return Object.freeze({
     host,
@@ -263,12 +277,14 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as LogLevel,
     databaseUrl: parseDatabaseUrl(get('databaseUrl')),
     databaseSchema: parseDatabaseSchema(get('databaseSchema') ?? 's3batch'),
+    workerPort: get('workerPort') === undefined ? undefined : parseInteger(get('workerPort') ?? '', 'S3BATCH_WORKER_PORT', 0, 65535),
     storage,
     functions: Object.freeze({
       dir: path.resolve(get('functionsDir') ?? './functions'),
       python: get('python') ?? 'python3',
       entries,
     }),
+    replication,
     maxControlBodyBytes: parseInteger(get('maxControlBodyBytes') ?? String(1024 * 1024), 'maxControlBodyBytes', 1024, 64 * 1024 * 1024),
     restoreDelayMs: parseInteger(get('restoreDelayMs') ?? '5000', 'S3BATCH_RESTORE_DELAY_MS', 0, 7 * 24 * 3600 * 1000),
     // No 0 ("never") for the timeouts: a server without them is held open by any client that
@@ -312,6 +328,39 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`Unknown key(s) in the config file ${file}: ${unknown.join(', ')}. Known keys: ${known.join(', ')}`);
   }
   return parsed as Record<string, unknown>;
+}
+
+const DESTINATION_ARN = /^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** The `replication` section, every problem reported at once by its path (secrets never quoted). */
+function parseReplicationSection(value: unknown, region: string, file: string): ReplicationConfig {
+  if (value === undefined) return Object.freeze({ destinations: new Map() });
+  const problems: string[] = [];
+  const destinations = new Map<string, StoreConnection>();
+  if (!isObject(value)) problems.push('replication must be a JSON object');
+  else {
+    for (const key of Object.keys(value)) if (key !== 'destinations') problems.push(`replication.${clipName(key)} is not a known key (known: destinations)`);
+    const raw = value.destinations;
+    if (raw !== undefined && !isObject(raw)) problems.push('replication.destinations must be a JSON object whose keys are bucket ARNs');
+    for (const [arn, entry] of isObject(raw) ? Object.entries(raw) : []) {
+      const at = `replication.destinations.${clipName(arn)}`;
+      if (!DESTINATION_ARN.test(arn)) {
+        problems.push(`${at}: not a bucket ARN (arn:aws:s3:::bucket)`);
+        continue;
+      }
+      const shape = connectionShape(entry, at, [], problems);
+      if (!shape) continue;
+      const missing = (['endpoint', 'accessKeyId', 'secretAccessKey'] as const).filter((key) => shape[key] === undefined && isObject(entry) && !(key in entry));
+      for (const key of missing) problems.push(`${at}.${key} is missing`);
+      if (shape.endpoint === undefined || shape.accessKeyId === undefined || shape.secretAccessKey === undefined) continue;
+      destinations.set(
+        arn,
+        Object.freeze({ endpoint: shape.endpoint, region: shape.region ?? region, accessKeyId: shape.accessKeyId, secretAccessKey: shape.secretAccessKey }),
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`The config file ${file}: ${problems.join('; ')}`);
+  return Object.freeze({ destinations });
 }
 
 /** What the file's `storage` section holds, each value checked (storageConfig merges it). */

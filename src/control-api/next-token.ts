@@ -5,7 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { JobStatus } from '../domain/job-status.js';
-import type { JobCursor } from '../store/job-store.js';
+import type { JobCursor } from '../engine/job-service.js';
 
 const MAC_BYTES = 18;
 

@@ -1,5 +1,5 @@
-/** The one mapping from job-store refusals to jobs-API errors. */
-import { JobStoreError } from '../store/job-store.js';
+/** The one mapping from job-store refusals (as the engine facade surfaces them) to jobs-API errors. */
+import { JobStoreError } from '../engine/job-service.js';
 import { S3ControlError } from './errors.js';
 
 export function fromStoreError(err: unknown): unknown {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
 import type { Job } from '../domain/job.js';
 import type { JobStatus } from '../domain/job-status.js';
-import type { ChunkLocator, PreparedManifestPin } from '../manifests/index.js';
+import { operationName, type JobManifest } from '../domain/job-spec.js';
+import { generatedTaskManifest, listsVersions, type ChunkLocator, type PreparedManifestPin } from '../manifests/index.js';
 import type { S3Port } from '../s3/s3-port.js';
 import { JobStoreError, type JobStore, type TransitionPatch } from '../store/job-store.js';
 
@@ -50,6 +51,17 @@ export async function moveJob(
     if (err instanceof JobStoreError && (err.code === 'StatusConflict' || err.code === 'NotFound')) return undefined;
     throw err;
   }
+}
+
+/**
+ * The manifest a job's chunk records are parsed with: its own, or for a generated manifest the
+ * CSV layout the generator writes (manifests/generator.ts).
+ */
+export function taskManifestOf(job: Job): JobManifest {
+  if (job.spec.Manifest) return job.spec.Manifest;
+  const generator = job.spec.ManifestGenerator?.S3JobManifestGenerator;
+  if (!generator) throw new Error(`job ${job.id} has neither a Manifest nor an S3JobManifestGenerator`);
+  return generatedTaskManifest(generator, listsVersions(generator, operationName(job.spec.Operation)));
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,15 +7,17 @@
 import type { Logger } from 'pino';
 import type { JobEvents } from '../domain/events.js';
 import { jobFailure, type Job, type LiveProgress } from '../domain/job.js';
+import type { JobStatus } from '../domain/job-status.js';
 import type { OperationOptions } from '../operations/registry.js';
 import type { S3Port } from '../s3/s3-port.js';
 import type { JobStore } from '../store/job-store.js';
+import { createClockSkewGuard } from './clock-skew.js';
 import { moveJob, realSleep, type EngineContext } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import { JobRun, type RunLimits } from './job-run.js';
 import { FairPool } from '../lib/fair-pool.js';
 import { EventLoopYield } from './limiter.js';
-import { prepareJob } from './preparer.js';
+import { prepareJob, resumeListing } from './preparer.js';
 import { planRuns } from './schedule-plan.js';
 
 export interface EngineLimits {
@@ -45,6 +47,13 @@ export interface EngineOptions {
   readonly chunkSize?: number;
   /** Tuning of the operations (copy's multipart threshold and part size). */
   readonly operations?: OperationOptions;
+  /** How often the clock-skew check runs (default every minute, every 5 s while claims are refused). */
+  readonly clockCheckMs?: number;
+  /**
+   * Runs `fn` unless another node holds the cluster-wide lock `key` (ClusterStore.exclusive): with
+   * several nodes, one prepares a job and one finalizes it (writes its report). Absent: one node.
+   */
+  readonly exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
 }
 
 export interface Engine {
@@ -56,6 +65,8 @@ export interface Engine {
    * job does not run here. The job service adds them to the stored counts (see JobServiceOptions).
    */
   liveProgress(jobId: string): LiveProgress | undefined;
+  /** Every running job's in-flight counts per leased chunk, for the other nodes (ClusterStore.writeLiveProgress). */
+  liveChunks(): { jobId: string; index: number; token: string; succeeded: number; failed: number }[];
 }
 
 /** What may run next: Pausing is left out, it waits to become Paused (then it is a candidate again). */
@@ -85,14 +96,24 @@ export function createEngine(options: EngineOptions): Engine {
   const pollMs = options.pollMs ?? 1000;
   const globalConcurrency = options.limits?.globalConcurrency ?? 64;
   const maxRunningJobs = options.limits?.maxRunningJobs ?? 16;
+  // How long a dead node's chunks wait before another node takes them (a restarted node gives
+  // its own back at start). Renewed at half-life.
+  const leaseMs = options.limits?.leaseMs ?? 10_000;
+  // Leases are stamped with this node's clock: refuse claims while it disagrees with the database's.
+  const skewGuard = createClockSkewGuard({
+    store: ctx.store,
+    now: ctx.now,
+    leaseMs,
+    logger: ctx.logger,
+    ...(options.clockCheckMs !== undefined ? { intervalMs: options.clockCheckMs, retryMs: options.clockCheckMs } : {}),
+  });
   const limits: RunLimits = {
     nodeId: options.nodeId,
     pool: new FairPool(globalConcurrency),
     fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
-    // How long a dead node's chunks wait before another node takes them (a restarted node gives
-    // its own back at start). Renewed at half-life.
-    leaseMs: options.limits?.leaseMs ?? 10_000,
+    leaseMs,
+    mayClaim: skewGuard.claimsAllowed,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,
@@ -101,6 +122,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const runs = new Map<string, JobRun>();
   const busy = new Map<string, Promise<unknown>>();
+  /** Generated manifests being listed on this node while their jobs run (listing.ts). */
+  const listings = new Map<string, Promise<unknown>>();
+  /** Generator jobs whose listing is known to have ended: not looked at again. */
+  const listed = new Set<string>();
   let stopped = true;
   let ticking: Promise<void> | undefined;
   let again = false;
@@ -121,6 +146,22 @@ export function createEngine(options: EngineOptions): Engine {
     busy.set(job.id, p);
   }
 
+  /**
+   * `work` on the job as it is once this node holds the cluster lock `key` (re-read: another node
+   * may have moved it meanwhile), if it is still in one of `statuses`; nothing when another node
+   * holds the lock. Without a cluster, at once on the job as found.
+   */
+  async function alone(key: string, job: Job, statuses: readonly JobStatus[], work: (fresh: Job) => Promise<unknown>): Promise<void> {
+    if (!options.exclusive) {
+      await work(job);
+      return;
+    }
+    await options.exclusive(key, async () => {
+      const fresh = await ctx.store.getJob(job.accountId, job.id);
+      if (fresh && statuses.includes(fresh.status)) await work(fresh);
+    });
+  }
+
   function startRun(job: Job): void {
     if (busy.has(job.id)) return;
     const run = new JobRun(ctx, job, limits);
@@ -133,14 +174,18 @@ export function createEngine(options: EngineOptions): Engine {
     // Accounts take turns in every scan (JobStore.findJobs): another account's job is among the
     // first seen however many jobs one account queues, and each scan reads a bounded number of rows.
     for (const job of await ctx.store.findJobs(['New', 'Preparing'], PREPARING_AT_ONCE)) {
-      track(job, () => prepareJob(ctx, job, { ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}), operations: limits.operations }));
+      if (listings.has(job.id)) continue;
+      track(job, () => alone(`prepare ${job.id}`, job, ['New', 'Preparing'], (fresh) => prepareJob(ctx, fresh, prepareOptions)));
     }
     for (const job of await ctx.store.findJobs(ENDING, 64)) {
-      if (!busy.has(job.id)) track(job, () => finalizeJob(ctx, job));
+      // One node writes the report: the others skip the job while it holds the lock, and find it
+      // terminal afterwards (or, if that node died, take the lock and finalize again).
+      if (!busy.has(job.id)) track(job, () => alone(`finalize ${job.id}`, job, ENDING, (fresh) => finalizeJob(ctx, fresh)));
     }
     // Every running job (few: what the nodes run), and each account's best jobs to run next.
     const running = await ctx.store.findJobs(['Active', 'Pausing'], 10_000);
     const candidates = await ctx.store.findJobs(RUNNABLE, CANDIDATES_SCANNED, maxRunningJobs);
+    await resumeListings([...running, ...candidates]);
     const plan = planRuns({ running, candidates, here: (id) => busy.has(id), localRuns: [...runs.values()].map((r) => r.current), slots: maxRunningJobs - runs.size });
     for (const job of plan.pause) {
       if (stopped) return;
@@ -156,6 +201,44 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const active = await moveJob(ctx, job, [job.status], 'Active');
       if (active) startRun(active);
+    }
+  }
+
+  const prepareOptions = {
+    ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+    operations: limits.operations,
+    stopped: () => stopped,
+    background: (job: Job, listing: Promise<unknown>) => keepListing(job, listing),
+  };
+
+  function keepListing(job: Job, listing: Promise<unknown>): void {
+    listings.set(
+      job.id,
+      listing
+        .catch((err: unknown) => ctx.logger.error({ jobId: job.id, err }, 'listing a generated manifest failed'))
+        .finally(() => {
+          listings.delete(job.id);
+          wake();
+        }),
+    );
+  }
+
+  /**
+   * A generator job that left Preparing while listed, whose listing stopped (a crash, a restart, the
+   * job store failing): the listing goes on from its last committed position.
+   */
+  async function resumeListings(jobs: readonly Job[]): Promise<void> {
+    for (const job of jobs) {
+      if (stopped) return;
+      if (job.spec.ManifestGenerator === undefined || listings.has(job.id) || listed.has(job.id)) continue;
+      const checkpoint = await ctx.store.listingCheckpoint(job.id);
+      const counts = checkpoint?.done ? undefined : await ctx.store.chunkCounts(job.id);
+      if (checkpoint?.done || counts?.final) {
+        listed.add(job.id);
+        continue;
+      }
+      ctx.logger.info({ jobId: job.id, scanned: checkpoint?.scanned ?? 0 }, 'resuming the listing of a generated manifest');
+      keepListing(job, resumeListing(ctx, job, prepareOptions));
     }
   }
 
@@ -193,9 +276,8 @@ export function createEngine(options: EngineOptions): Engine {
   function dropChunksOf(job: Job): void {
     const drop = (): Promise<unknown> =>
       ctx.store.deleteChunks(job.id).catch((err: unknown) => ctx.logger.warn({ jobId: job.id, err }, 'could not delete chunks'));
-    const pending = busy.get(job.id);
-    if (pending) void pending.then(drop);
-    else void drop();
+    const pending = Promise.all([busy.get(job.id), listings.get(job.id)]);
+    void pending.then(drop);
   }
 
   function wake(): void {
@@ -215,11 +297,15 @@ export function createEngine(options: EngineOptions): Engine {
       } while (again && !stopped);
     })().finally(() => {
       ticking = undefined;
+      // A wake that came after the loop's last check but before this callback (work ending on a
+      // busy event loop, e.g. a preparation whose job just went Ready) would be lost: run again.
+      if (again && !stopped) wake();
     });
   }
 
   return {
     liveProgress: (jobId) => runs.get(jobId)?.liveProgress(),
+    liveChunks: () => [...runs.entries()].flatMap(([jobId, run]) => run.liveChunks().map((c) => ({ jobId, ...c }))),
     start() {
       if (!stopped) return;
       stopped = false;
@@ -232,6 +318,7 @@ export function createEngine(options: EngineOptions): Engine {
           wake();
         }),
       );
+      skewGuard.start().catch((err: unknown) => ctx.logger.error({ err }, 'clock check failed'));
       // What this node leased in its previous life (same node id) is given back before anything
       // runs: a restart resumes at once instead of waiting for the old leases to expire.
       recovering = ctx.store
@@ -250,12 +337,13 @@ export function createEngine(options: EngineOptions): Engine {
     },
     async stop() {
       stopped = true;
+      skewGuard.stop();
       await recovering;
       if (timer) clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();
       for (const run of runs.values()) run.stop();
       await ticking;
-      await Promise.all([...busy.values()]);
+      await Promise.all([...busy.values(), ...listings.values()]);
     },
   };
 }

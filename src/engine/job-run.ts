@@ -15,7 +15,7 @@ import { operationFor, type OperationOptions } from '../operations/registry.js';
 import { TaskAbandoned, type TaskContext, type TaskOperation } from '../operations/types.js';
 import { formatReportRow, SUCCESS_MESSAGE, type TaskResult } from '../reports/index.js';
 import type { ClaimedChunk } from '../store/job-store.js';
-import { moveJob, type EngineContext, type StoredLocator } from './engine-context.js';
+import { moveJob, taskManifestOf, type EngineContext, type StoredLocator } from './engine-context.js';
 import { finalizeJob } from './finalize.js';
 import type { FairPool } from '../lib/fair-pool.js';
 import { AdaptiveLimit, Semaphore, type EventLoopYield } from './limiter.js';
@@ -36,6 +36,8 @@ export interface RunLimits {
   /** At most one throttled `job:progress` per job this often while tasks finish (default 1000 ms). */
   readonly progressIntervalMs?: number;
   readonly operations: OperationOptions;
+  /** Whether this node may claim chunks now (the clock-skew guard, clock-skew.ts); absent: always. */
+  readonly mayClaim?: () => boolean;
 }
 
 /** The row of a task whose S3 call succeeded. */
@@ -83,6 +85,8 @@ export class JobRun {
   onStatus(status: JobStatus): void {
     if (status === 'Cancelling' || status === 'Cancelled') this.mode = 'cancelling';
     else if (status === 'Pausing' && this.mode === 'running') this.mode = 'pausing';
+    // Failed from outside the run (a generated manifest's listing failed): finish what is claimed, then finalize.
+    else if (status === 'Failing' && (this.mode === 'running' || this.mode === 'pausing')) this.mode = 'failing';
   }
 
   /** Tasks finished in this run's uncommitted chunks: what the API adds to the stored counts. */
@@ -94,6 +98,16 @@ export class JobRun {
       failed += c.failed;
     }
     return { succeeded, failed };
+  }
+
+  /** The same counts per leased chunk, with its lease token: what other nodes add (ClusterStore live progress). */
+  liveChunks(): { index: number; token: string; succeeded: number; failed: number }[] {
+    const out: { index: number; token: string; succeeded: number; failed: number }[] = [];
+    for (const [index, c] of this.inflight) {
+      const token = this.leases.get(index);
+      if (token !== undefined && c.succeeded + c.failed > 0) out.push({ index, token, succeeded: c.succeeded, failed: c.failed });
+    }
+    return out;
   }
 
   /** Engine shutdown: start no task; what ran of a chunk is checkpointed, the rest given back. */
@@ -109,6 +123,10 @@ export class JobRun {
       while (this.mode === 'running') {
         await this.refreshStatus();
         if (this.mode !== 'running') break;
+        if (this.limits.mayClaim && !this.limits.mayClaim()) {
+          await this.limits.wait(this.limits.idleMs);
+          continue;
+        }
         const claimed = await this.ctx.store.claimChunks(this.job.id, this.limits.nodeId, this.limits.chunkClaimBatch, this.limits.leaseMs, this.ctx.now());
         if (claimed.length === 0) {
           const counts = await this.ctx.store.chunkCounts(this.job.id);
@@ -179,7 +197,7 @@ export class JobRun {
     if ('records' in stored) {
       if (!claim.records) throw new Error(`chunk ${claim.index} of job ${this.job.id} was stored without its records`);
       // Synchronous, like the deflate in preparer.ts: ~0.1 ms for a chunk of 1,000 lines.
-      return parseChunkRecords(this.job.spec.Manifest!, stored.chunk, inflateRawSync(claim.records));
+      return parseChunkRecords(taskManifestOf(this.job), stored.chunk, inflateRawSync(claim.records));
     }
     this.reader ??= createChunkReader(this.job.spec.Manifest!, stored.pin, this.ctx.s3For(this.job));
     const reader = this.reader;

@@ -10,6 +10,14 @@ import type { RequestedJobStatus } from '../domain/job-status.js';
 import type { CreateJobInput, S3Tag } from '../domain/job-spec.js';
 import type { JobCursor, JobStore, ListJobsQuery, SearchJobsQuery } from '../store/job-store.js';
 
+/**
+ * What the facade's callers need of the store's vocabulary: its refusals (JobStoreError, which the
+ * protocols map by code, each in one place) and the listing cursor. The API imports them from here,
+ * never from store/.
+ */
+export { JobStoreError } from '../store/job-store.js';
+export type { JobCursor };
+
 export interface JobServiceOptions {
   readonly store: JobStore;
   readonly events: JobEvents;
@@ -18,11 +26,14 @@ export interface JobServiceOptions {
   /**
    * Counts of tasks that finished on this node in chunks not yet committed (the engine's
    * `liveProgress`), added to the stored counts by describeJob/listJobs so that progress moves
-   * within about a second, not per 1,000-task chunk. Node-local: with several nodes sharing a
-   * PostgreSQL store, a node only sees its own in-flight tasks, so those counts will have to move
-   * into the store (a per-node, per-job row updated about once a second) — not built yet.
+   * within about a second, not per 1,000-task chunk.
    */
   readonly liveProgress?: (jobId: string) => LiveProgress | undefined;
+  /**
+   * The same counts of the other nodes sharing the store (ClusterStore.readLiveProgress: written
+   * by each node about once a second, counted only for chunks still leased, so never twice).
+   */
+  readonly otherNodesProgress?: (jobIds: readonly string[]) => Promise<ReadonlyMap<string, LiveProgress>>;
 }
 
 export interface JobService {
@@ -53,7 +64,18 @@ export function createJobService(options: JobServiceOptions): JobService {
   const { store, events, region } = options;
   const now = options.now ?? Date.now;
   const live = options.liveProgress;
-  const current = (job: Job): Job => (live ? withLiveProgress(job, live(job.id)) : job);
+  const others = options.otherNodesProgress;
+  const current = (job: Job, remote?: LiveProgress): Job => {
+    const here = live?.(job.id);
+    const sum = here && remote ? { succeeded: here.succeeded + remote.succeeded, failed: here.failed + remote.failed } : (here ?? remote);
+    return withLiveProgress(job, sum);
+  };
+  /** The jobs with every node's in-flight counts; the stored counts alone if the other nodes' cannot be read. */
+  async function withEveryNode(jobs: Job[]): Promise<Job[]> {
+    const running = jobs.filter((j) => j.status === 'Active' || j.status === 'Pausing').map((j) => j.id);
+    const remote = others && running.length > 0 ? await others(running).catch(() => undefined) : undefined;
+    return jobs.map((j) => current(j, remote?.get(j.id)));
+  }
   const secrets = new Map<string, Promise<Buffer>>();
 
   return {
@@ -75,13 +97,13 @@ export function createJobService(options: JobServiceOptions): JobService {
     },
     async describeJob(accountId, jobId) {
       const job = await store.getJob(accountId, jobId);
-      return job && current(job);
+      return job && (await withEveryNode([job]))[0];
     },
     async listJobs(query) {
-      return (await store.listJobs(query)).map(current);
+      return withEveryNode(await store.listJobs(query));
     },
     async searchJobs(query) {
-      return (await store.searchJobs(query)).map(current);
+      return withEveryNode(await store.searchJobs(query));
     },
     async requestStatus(accountId, jobId, requested, reason) {
       const { job, from } = await store.requestStatus(accountId, jobId, requested, reason, now());
@@ -114,4 +136,3 @@ export function createJobService(options: JobServiceOptions): JobService {
   };
 }
 
-export type { JobCursor };

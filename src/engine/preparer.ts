@@ -13,6 +13,7 @@ import { ManifestError, prepareManifest, type ChunkWithRecords, type PreparedMan
 import type { NewChunk } from '../store/job-store.js';
 import { isImplementedOperation, refusalOf, type OperationOptions } from '../operations/registry.js';
 import { moveJob, RECORDS_ENCODING, type EngineContext, type StoredLocator } from './engine-context.js';
+import { ListingStoreFailure, runListing, type ListingOutcome } from './listing.js';
 import { backoffMs, INTERNAL_ERROR_CODE, internalErrorMessage } from './retry.js';
 
 export const CHUNK_SIZE = 1000;
@@ -22,6 +23,14 @@ export const WAITING_FOR_CONFIRMATION = 'Waiting for confirmation';
 
 export interface PrepareOptions {
   readonly chunkSize?: number;
+  /**
+   * A generated manifest's listing that goes on after the job left Preparing (it runs while it is
+   * listed): the engine keeps it, stops it on shutdown and waits for it. Without it, preparation
+   * waits for the whole listing.
+   */
+  readonly background?: (job: Job, listing: Promise<unknown>) => void;
+  /** The engine is stopping (a listing stops at its next batch). */
+  readonly stopped?: () => boolean;
   /** The operations' dependencies (a LambdaInvoke job's function is checked before the manifest is read). */
   readonly operations?: OperationOptions;
 }
@@ -34,6 +43,7 @@ export async function prepareJob(ctx: EngineContext, job: Job, options: PrepareO
 
   const refusal = refuse(current) ?? (await refusalOf(current.spec.Operation, current.accountId, options.operations));
   if (refusal) return fail(ctx, current, refusal.code, refusal.reason);
+  if (current.spec.ManifestGenerator !== undefined) return prepareGenerated(ctx, current, options);
   try {
     await readManifest(ctx, current, options.chunkSize ?? CHUNK_SIZE);
   } catch (err) {
@@ -53,8 +63,8 @@ export async function prepareJob(ctx: EngineContext, job: Job, options: PrepareO
 }
 
 function refuse(job: Job): { code: string; reason: string } | undefined {
-  if (job.spec.ManifestGenerator !== undefined || job.spec.Manifest === undefined) {
-    return { code: 'UnsupportedManifestGenerator', reason: 'Jobs with a ManifestGenerator are not supported by this s3batch version yet' };
+  if (job.spec.ManifestGenerator === undefined && job.spec.Manifest === undefined) {
+    return { code: 'InvalidManifestContent', reason: 'The job has neither a Manifest nor a ManifestGenerator' };
   }
   const name: OperationName = operationName(job.spec.Operation);
   if (!isImplementedOperation(name)) {
@@ -168,6 +178,80 @@ class ChunkSink {
       throw err;
     }
   }
+}
+
+/**
+ * A ManifestGenerator job (listing.ts). With confirmation, the whole bucket is listed while
+ * Preparing and the job waits in Suspended with its final TotalNumberOfTasks, as on AWS. Without,
+ * the job moves to Ready as soon as its first chunk is committed and the listing goes on in the
+ * background (`options.background`), the job's total growing until it ends.
+ */
+async function prepareGenerated(ctx: EngineContext, job: Job, options: PrepareOptions): Promise<Job | undefined> {
+  const streaming = !job.spec.ConfirmationRequired || job.confirmedEarly;
+  let moved: Job | undefined;
+  let signalFirst: () => void = () => undefined;
+  const first = new Promise<'first'>((resolve) => (signalFirst = () => resolve('first')));
+  const listing = runListing(ctx, job, {
+    chunkSize: options.chunkSize ?? CHUNK_SIZE,
+    stopped: options.stopped ?? (() => false),
+    ...(streaming
+      ? {
+          onFirstChunks: async () => {
+            moved = await finish(ctx, job);
+            signalFirst();
+          },
+        }
+      : {}),
+  }).then((outcome) => afterListing(ctx, job, outcome), (err: unknown) => listingFailed(ctx, job, err));
+  if (streaming && options.background) {
+    // Handed over before anything is listed: the engine knows at once that this job is being listed
+    // (its scan for stopped listings must not start a second one when the job becomes Ready).
+    options.background(job, listing);
+    const winner = await Promise.race([first, listing.then(() => 'ended' as const, () => 'ended' as const)]);
+    if (winner === 'first') return moved;
+  }
+  return listing;
+}
+
+/** The listing of a generator job that already left Preparing, resumed (engine.ts resumeListings). */
+export function resumeListing(ctx: EngineContext, job: Job, options: PrepareOptions): Promise<Job | undefined> {
+  return runListing(ctx, job, { chunkSize: options.chunkSize ?? CHUNK_SIZE, stopped: options.stopped ?? (() => false) }).then(
+    (outcome) => afterListing(ctx, job, outcome),
+    (err: unknown) => listingFailed(ctx, job, err),
+  );
+}
+
+/** The listing ended: a job still Preparing moves on (or fails: nothing matched). */
+async function afterListing(ctx: EngineContext, job: Job, outcome: ListingOutcome): Promise<Job | undefined> {
+  const fresh = await ctx.store.getJob(job.accountId, job.id);
+  if (!fresh || outcome.kind === 'stopped') return fresh;
+  if (outcome.totalTasks === 0) {
+    await ctx.store.deleteChunks(job.id);
+    return fail(ctx, fresh, 'ManifestEmpty', 'Manifest generation found no keys matching the filter criteria');
+  }
+  return fresh.status === 'Preparing' ? finish(ctx, fresh) : fresh;
+}
+
+/** The listing failed: the job fails, while Preparing at once, else through Failing (what ran is reported). */
+async function listingFailed(ctx: EngineContext, job: Job, err: unknown): Promise<Job | undefined> {
+  if (err instanceof ListingStoreFailure) throw err.cause;
+  let code: string;
+  let reason: string;
+  if (err instanceof ManifestError) {
+    code = err.failureCode;
+    reason = err.message;
+  } else {
+    ctx.logger.error({ jobId: job.id, err }, 'listing a generated manifest failed with an internal error of s3batch (a bug)');
+    code = INTERNAL_ERROR_CODE;
+    reason = internalErrorMessage(err, 'the job while listing its source bucket');
+  }
+  const fresh = await ctx.store.getJob(job.accountId, job.id);
+  if (!fresh) return undefined;
+  if (fresh.status === 'Preparing') {
+    await ctx.store.deleteChunks(job.id);
+    return fail(ctx, fresh, code, reason);
+  }
+  return moveJob(ctx, fresh, ['Ready', 'Active', 'Pausing', 'Paused', 'Suspended'], 'Failing', { failureReasons: [jobFailure(code, reason)] });
 }
 
 /** Suspended unless confirmation is not required or arrived early; a late early-confirmation is honoured too. */

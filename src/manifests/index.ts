@@ -14,6 +14,17 @@ export type { ChunkWithRecords } from './chunk-bytes.js';
 export { bareEtag, ManifestError, type ManifestFailureCode } from './errors.js';
 export { decodeUrlKey } from './url-decode.js';
 export {
+  generateManifest,
+  generatedTaskManifest,
+  listsVersions,
+  sourceBucketOf,
+  START as LISTING_START,
+  type GeneratedBatch,
+  type GeneratorCursor,
+  type GeneratorPosition,
+} from './generator.js';
+export { GENERATED_MANIFEST_FORMAT, manifestOutputPlace, writeGeneratedManifest, type WrittenManifest } from './generated-output.js';
+export {
   MISSING_VERSION_ID_FAILURE,
   type ChunkLocator,
   type CsvChunkLocator,

@@ -217,6 +217,15 @@ export class MemoryS3 implements S3Port {
     throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no multipart uploads');
   }
 
+  /** Listings are exercised against the real ports (test/s3, the generator's tests). */
+  async listObjects(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no listings');
+  }
+
+  async listObjectVersions(): Promise<never> {
+    throw new S3PortError('NotImplemented', 501, 'MemoryS3 has no listings');
+  }
+
   private onVersion(op: MemoryS3Op, ref: ObjectRef, act: (id: string) => void): VersionResult {
     this.calls.push({ op, ref });
     this.injected(op, ref);

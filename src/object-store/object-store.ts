@@ -36,6 +36,8 @@ import type {
   PartResult,
   PutObjectInput,
   PutObjectResult,
+  ReplicationConfiguration,
+  ReplicationStatus,
   RestoreRequest,
   Tag,
   UploadPartCopyInput,
@@ -111,6 +113,14 @@ export interface ObjectStore {
    * in place — no data is copied, and its ETag, LastModified, checksum and storage class stay.
    */
   updateObjectEncryption(account: string, ref: ObjectRef, update: ObjectEncryptionUpdate): Promise<void>;
+
+  // replication (S3ReplicateObject; only batch replication runs: writes are not replicated as they happen)
+  /** 404 ReplicationConfigurationNotFoundError when the bucket has none. */
+  getBucketReplication(account: string, bucket: string): Promise<ReplicationConfiguration>;
+  putBucketReplication(account: string, bucket: string, config: ReplicationConfiguration): Promise<void>;
+  deleteBucketReplication(account: string, bucket: string): Promise<void>;
+  /** Records a version's x-amz-replication-status (a replicated source version becomes COMPLETED). */
+  setReplicationStatus(account: string, ref: ObjectRef, status: ReplicationStatus): Promise<void>;
 
   /** The canonical user id S3 shows for an account. */
   canonicalIdOf(account: string): string;

@@ -1,6 +1,8 @@
 /** The data the ObjectStore contract (object-store.ts) takes and returns. */
 import type { Readable } from 'node:stream';
 import type { ChecksumAlgorithm, ChecksumType } from './checksums.js';
+export type { ReplicationConfiguration, ReplicationStatus } from '../domain/replication.js';
+import type { ReplicationStatus } from '../domain/replication.js';
 
 export type StorageClass =
   | 'STANDARD'
@@ -140,6 +142,8 @@ export interface ObjectInfo {
   /** The owning account. */
   readonly owner: string;
   readonly encryption: ServerSideEncryption;
+  /** x-amz-replication-status (COMPLETED on a replicated source, REPLICA on a replica). */
+  readonly replicationStatus?: ReplicationStatus;
 }
 
 export interface BucketInfo {
@@ -208,6 +212,17 @@ export interface PutObjectInput extends WriteAttributes {
   readonly integrity?: UploadIntegrity;
   /** Conditional write: `*` (must not exist) / an ETag (must match the current object). */
   readonly conditions?: Pick<Conditions, 'ifMatch' | 'ifNoneMatch'>;
+  /** A replica (S3ReplicateObject): marked REPLICA, with the source's version id when given. */
+  readonly replica?: ReplicaWrite;
+}
+
+/**
+ * How a replica is written: it is marked x-amz-replication-status REPLICA, and keeps the source's
+ * version id (as S3's replicas do) when `versionId` is given — replacing a version of that id,
+ * so that replicating a version again leaves one copy of it.
+ */
+export interface ReplicaWrite {
+  readonly versionId?: string;
 }
 
 export interface PutObjectResult {
@@ -354,6 +369,8 @@ export interface CreateMultipartUploadInput extends WriteAttributes {
   readonly key: string;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
+  /** A replica's upload: applied when it completes (PutObjectInput.replica). */
+  readonly replica?: ReplicaWrite;
 }
 
 export interface UploadPartInput {

@@ -8,6 +8,7 @@ import { putAcl } from './put-acl.js';
 import { putLegalHold } from './put-legal-hold.js';
 import { putRetention } from './put-retention.js';
 import { putTagging } from './put-tagging.js';
+import { replicate, type ReplicationDestinations } from './replicate.js';
 import { initiateRestore } from './restore.js';
 import type { TaskOperation } from './types.js';
 import { updateEncryption } from './update-encryption.js';
@@ -17,6 +18,8 @@ export interface OperationOptions {
   readonly copy?: CopyOptions;
   /** The functions LambdaInvoke jobs call; without them a LambdaInvoke job is refused in preparation. */
   readonly lambda?: LambdaFunctions;
+  /** Where S3ReplicateObject writes replicas; without them a replication job is refused in preparation. */
+  readonly replication?: ReplicationDestinations;
 }
 
 type Factory = (op: JobOperation, options: OperationOptions, extensions: S3BatchExtensions) => TaskOperation;
@@ -31,6 +34,10 @@ const FACTORIES: Partial<Record<OperationName, Factory>> = {
   S3PutObjectRetention: (op) => putRetention(op.S3PutObjectRetention ?? { Retention: {} }),
   S3PutObjectLegalHold: (op) => putLegalHold(op.S3PutObjectLegalHold ?? { LegalHold: { Status: 'OFF' } }),
   S3ComputeObjectChecksum: (op) => computeChecksum(op.S3ComputeObjectChecksum ?? {}),
+  S3ReplicateObject: (_op, options) => {
+    if (!options.replication) throw new Error('S3ReplicateObject needs the replication destinations (preparation refuses the job without them)');
+    return replicate(options.replication);
+  },
   S3UpdateObjectEncryption: (op, options, extensions) =>
     updateEncryption(op.S3UpdateObjectEncryption ?? {}, {
       ...(extensions.encryptionFallback === 'copy' ? { fallback: 'copy' as const } : {}),
@@ -70,6 +77,9 @@ export async function refusalOf(op: JobOperation, accountId: string, options: Op
       code: 'UnsupportedOperation',
       reason: 'S3PutObjectRetention with Retention.EventHold or Retention.EventHoldDuration is not supported by this s3batch version yet: AWS does not document what they do',
     };
+  }
+  if (op.S3ReplicateObject !== undefined && !options.replication) {
+    return { code: 'UnsupportedOperation', reason: 'S3ReplicateObject jobs cannot run here: this s3batch has no replication destinations wired' };
   }
   if (op.LambdaInvoke !== undefined) {
     if (!options.lambda) return { code: 'UnsupportedOperation', reason: 'LambdaInvoke jobs cannot run here: this s3batch runs no Lambda functions' };

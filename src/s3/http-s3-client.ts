@@ -6,7 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { REPLICA_STATUS_HEADER, REPLICA_VERSION_ID_HEADER } from '../domain/replication.js';
 import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
 import { parseXml, type XmlValue } from '../lib/xml.js';
 import { networkFailure } from './failure-kind.js';
@@ -17,6 +18,7 @@ import {
   copyHeaders,
   createUploadHeaders,
   encodeKey,
+  encryptionHeaders,
   legalHoldXml,
   metadataFromHeaders,
   objectEncryptionXml,
@@ -28,10 +30,16 @@ import {
 } from './http-s3-requests.js';
 import {
   S3PortError,
+  replicaAttributes,
   type CompleteMultipartUploadRequest,
+  type CompletedPortPart,
+  type PutReplicaRequest,
   type CopyObjectRequest,
   type CreateMultipartUploadRequest,
   type GetObjectOptions,
+  type ListedObject,
+  type ListObjectsOptions,
+  type ListVersionsOptions,
   type ObjectHead,
   type ObjectRef,
   type PortAcl,
@@ -56,6 +64,8 @@ export interface HttpS3ClientOptions {
   readonly region: string;
   /** Sockets kept open to the endpoint (default 64). */
   readonly maxSockets?: number;
+  /** Replicas larger than this are written with a multipart upload of parts this size (default 16 MiB). */
+  readonly replicaPartSize?: number;
   readonly now?: () => number;
 }
 
@@ -84,6 +94,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
     service: 's3',
   });
   const now = options.now ?? Date.now;
+  const partSize = options.replicaPartSize ?? 16 * 1024 * 1024;
   const basePath = endpoint.pathname.replace(/\/$/, '');
 
   function send(
@@ -110,8 +121,11 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       );
       req.on('error', (err) => reject(transportFailure(err, `${method} ${path}`)));
       if (Buffer.isBuffer(body)) req.end(body);
-      else if (body) body.pipe(req);
-      else req.end();
+      else if (body) {
+        // pipe() does not pass a body's failure on: the request would wait for bytes that never come.
+        body.once('error', (err) => req.destroy(err));
+        body.pipe(req);
+      } else req.end();
     });
   }
 
@@ -139,7 +153,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
   /** `tagging` / `acl` / `restore`, plus the version: the canonical query is sorted, and each < `versionId`. */
   const subresource = (name: string, ref: ObjectRef): string => (ref.versionId ? `${name}=&${versionQuery(ref)}` : `${name}=`);
 
-  return {
+  const client: HttpS3Client = {
     async getObject(ref: ObjectRef, opts: GetObjectOptions = {}) {
       const headers: Record<string, string> = {};
       if (opts.range) headers.range = `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
@@ -164,12 +178,15 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
         metadata: metadataFromHeaders(res.headers),
         storageClass: typeof storageClass === 'string' ? storageClass : 'STANDARD',
         ...(Number.isNaN(lastModified) ? {} : { lastModified }),
+        encryption: encryptionFromHeaders(res.headers),
+        ...replicationFromHeaders(res.headers),
       };
     },
     async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
       const headers: Record<string, string> = {};
       if (opts.contentType) headers['content-type'] = opts.contentType;
       if (opts.expectedBucketOwner !== undefined) headers['x-amz-expected-bucket-owner'] = opts.expectedBucketOwner;
+      Object.assign(headers, encryptionHeaders(opts.encryption));
       const length = Buffer.isBuffer(body) ? body.length : opts.contentLength;
       if (length === undefined) throw new S3PortError('MissingContentLength', 411, 'putObject of a stream needs contentLength');
       headers['content-length'] = String(length);
@@ -309,10 +326,188 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       if (res.statusCode !== 204 && res.statusCode !== 200) return fail(res, `AbortMultipartUpload s3://${upload.bucket}/${upload.key}`);
       res.resume();
     },
+    async listObjects(bucket: string, opts: ListObjectsOptions = {}) {
+      // The canonical query is sorted: encoding-type < list-type < max-keys < prefix < start-after.
+      const query = queryOf([
+        ['encoding-type', 'url'],
+        ['list-type', '2'],
+        ['max-keys', String(opts.maxKeys ?? 1000)],
+        ['prefix', opts.prefix],
+        ['start-after', opts.startAfter],
+      ]);
+      const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
+      if (res.statusCode !== 200) return fail(res, `ListObjectsV2 s3://${bucket}`);
+      const result = parseXml(await readText(res)).ListBucketResult;
+      return {
+        objects: list(field(result, 'Contents')).map((c) => ({ ...listedObject(c), key: urlDecoded(leaf(field(c, 'Key'))) })),
+        isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
+      };
+    },
+    async listObjectVersions(bucket: string, opts: ListVersionsOptions = {}) {
+      // Sorted: encoding-type < key-marker < max-keys < prefix < version-id-marker < versions.
+      const query = queryOf([
+        ['encoding-type', 'url'],
+        ['key-marker', opts.keyMarker],
+        ['max-keys', String(opts.maxKeys ?? 1000)],
+        ['prefix', opts.prefix],
+        ['version-id-marker', opts.keyMarker !== undefined ? opts.versionIdMarker : undefined],
+        ['versions', ''],
+      ]);
+      const res = await send('GET', `/${encodeURIComponent(bucket)}`, query, ownerHeader(opts.expectedBucketOwner), undefined);
+      if (res.statusCode !== 200) return fail(res, `ListObjectVersions s3://${bucket}`);
+      const result = parseXml(await readText(res)).ListVersionsResult;
+      const nextKey = leaf(field(result, 'NextKeyMarker'));
+      const nextVersion = leaf(field(result, 'NextVersionIdMarker'));
+      return {
+        versions: list(field(result, 'Version')).map((v) => ({
+          ...listedObject(v),
+          key: urlDecoded(leaf(field(v, 'Key'))),
+          versionId: leaf(field(v, 'VersionId')) || 'null',
+          isLatest: leaf(field(v, 'IsLatest')) === 'true',
+        })),
+        isTruncated: leaf(field(result, 'IsTruncated')) === 'true',
+        ...(nextKey !== '' ? { nextKeyMarker: urlDecoded(nextKey) } : {}),
+        ...(nextVersion !== '' ? { nextVersionIdMarker: nextVersion } : {}),
+      };
+      },
+    replication: {
+      getBucketReplication: () => Promise.reject(notOverHttp('GetBucketReplication')),
+      getReplicationSource: () => Promise.reject(notOverHttp('a replication source')),
+      setReplicationStatus: () => Promise.reject(notOverHttp('x-amz-replication-status')),
+      async putReplica(request: PutReplicaRequest, body: Readable) {
+        const what = `PutObject (replica) s3://${request.bucket}/${request.key}`;
+        const headers = { ...createUploadHeaders(replicaAttributes(request)), ...replicaHeaders(request) };
+        if (request.contentLength <= partSize) {
+          const res = await send('PUT', objectPath(request), '', { ...headers, 'content-length': String(request.contentLength) }, body);
+          if (res.statusCode !== 200) return fail(res, what);
+          res.resume();
+          const versionId = res.headers['x-amz-version-id'];
+          return { etag: String(res.headers.etag ?? ''), ...(typeof versionId === 'string' ? { versionId } : {}) };
+        }
+        // Larger: a multipart upload of `partSize` parts, each streamed from the source as it is sent.
+        const created = await send('POST', objectPath(request), 'uploads=', headers, undefined);
+        if (created.statusCode !== 200) return fail(created, `CreateMultipartUpload (replica) s3://${request.bucket}/${request.key}`);
+        const uploadId = leaf(field(parseXml(await readText(created)).InitiateMultipartUploadResult, 'UploadId'));
+        if (!uploadId) throw new S3PortError('InternalError', 200, `${what}: no UploadId in the CreateMultipartUpload answer`);
+        const upload = { bucket: request.bucket, key: request.key, uploadId };
+        try {
+          const parts: CompletedPortPart[] = [];
+          for (const part of streamedParts(body, request.contentLength, partSize)) {
+            const partNumber = parts.length + 1;
+            const query = `partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
+            const res = await send('PUT', objectPath(request), query, { 'content-length': String(part.length) }, part.stream);
+            if (res.statusCode !== 200) return await fail(res, `UploadPart ${partNumber} (replica) s3://${request.bucket}/${request.key}`);
+            res.resume();
+            parts.push({ partNumber, etag: String(res.headers.etag ?? '') });
+          }
+          return await client.completeMultipartUpload({ ...upload, parts });
+        } catch (err) {
+          await client.abortMultipartUpload(upload).catch(() => undefined);
+          throw err;
+        }
+      },
+    },
     close() {
       agent.destroy();
     },
   };
+  return client;
+}
+
+/** The replication calls s3batch makes only in-process: S3 has no HTTP call to set a replication status. */
+function notOverHttp(what: string): S3PortError {
+  const message = `s3batch replicates from buckets of its embedded store only: ${what} is not read or written over HTTP`;
+  return new S3PortError('NotImplemented', 501, message, { storeMessage: message });
+}
+
+/** s3batch's replica extension (domain/replication.ts): signed with the request, as a destination s3batch requires. */
+function replicaHeaders(r: PutReplicaRequest): Record<string, string> {
+  if (r.replica === undefined) return {};
+  return { [REPLICA_STATUS_HEADER]: 'REPLICA', [REPLICA_VERSION_ID_HEADER]: r.replica.versionId };
+}
+
+/**
+ * The stream cut into consecutive parts of `size` bytes (the last one shorter) of a body of
+ * `total` bytes, each part itself a stream pulled from the body as the request sends it: nothing
+ * is buffered beyond the chunk at hand. Each part must be read to its end before the next one.
+ */
+function* streamedParts(body: Readable, total: number, size: number): Generator<{ stream: Readable; length: number }> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let leftover: Buffer | undefined;
+  for (let offset = 0; offset < total; offset += size) {
+    const length = Math.min(size, total - offset);
+    async function* piece(): AsyncGenerator<Buffer> {
+      let missing = length;
+      while (missing > 0) {
+        let chunk = leftover;
+        leftover = undefined;
+        if (chunk === undefined) {
+          const next = await chunks.next();
+          if (next.done) throw new S3PortError('IncompleteBody', 0, `the source ended ${missing} bytes short of its ${total}-byte length`);
+          chunk = next.value;
+        }
+        if (chunk.length > missing) {
+          leftover = chunk.subarray(missing);
+          chunk = chunk.subarray(0, missing);
+        }
+        missing -= chunk.length;
+        yield chunk;
+      }
+    }
+    yield { stream: Readable.from(piece(), { objectMode: false }), length };
+  }
+}
+
+/** A query string from name/value pairs already in canonical (sorted) order; undefined values are left out. */
+function queryOf(pairs: ReadonlyArray<readonly [string, string | undefined]>): string {
+  return pairs
+    .filter((p): p is readonly [string, string] => p[1] !== undefined)
+    .map(([name, value]) => `${name}=${rfc3986(value)}`)
+    .join('&');
+}
+
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function ownerHeader(owner: string | undefined): Record<string, string> {
+  return owner === undefined ? {} : { 'x-amz-expected-bucket-owner': owner };
+}
+
+/** A key of a listing asked for with encoding-type=url: S3 writes a space as `+` and a `+` as `%2B`. */
+function urlDecoded(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function listedObject(entry: XmlValue): Omit<ListedObject, 'key'> {
+  const lastModified = Date.parse(leaf(field(entry, 'LastModified')));
+  return {
+    size: Number(leaf(field(entry, 'Size')) || 0),
+    etag: leaf(field(entry, 'ETag')),
+    lastModified: Number.isNaN(lastModified) ? 0 : lastModified,
+    storageClass: leaf(field(entry, 'StorageClass')) || 'STANDARD',
+  };
+}
+
+const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+
+function encryptionFromHeaders(headers: http.IncomingHttpHeaders): NonNullable<ObjectHead['encryption']> {
+  const algorithm = headers['x-amz-server-side-encryption'];
+  const keyId = headers['x-amz-server-side-encryption-aws-kms-key-id'];
+  const known = SSE_ALGORITHMS.find((a) => a === algorithm);
+  return {
+    ...(known !== undefined ? { algorithm: known } : {}),
+    ...(typeof keyId === 'string' ? { kmsKeyId: keyId } : {}),
+    ...(headers['x-amz-server-side-encryption-bucket-key-enabled'] === 'true' ? { bucketKeyEnabled: true } : {}),
+    ...(headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined ? { customerKey: true } : {}),
+  };
+}
+
+const REPLICATION_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REPLICA'] as const;
+
+function replicationFromHeaders(headers: http.IncomingHttpHeaders): Pick<ObjectHead, 'replicationStatus'> {
+  const status = REPLICATION_STATUSES.find((s) => s === headers['x-amz-replication-status']);
+  return status !== undefined ? { replicationStatus: status } : {};
 }
 
 /**

@@ -8,10 +8,19 @@
  * and S3 takes the header on any bucket (it changes only who is charged on a Requester Pays one),
  * which is what the HTTP adapter does with it too.
  */
-import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm } from '../object-store/object-store.js';
+import type { ObjectStore, Conditions, CopyObjectInput, CreateMultipartUploadInput, ChecksumAlgorithm, ObjectInfo } from '../object-store/object-store.js';
 import { isS3Error } from '../object-store/errors.js';
 import { checkExpectedBucketOwner } from '../object-store/expected-owner.js';
-import { S3PortError, type CopyObjectRequest, type CreateMultipartUploadRequest, type PortAcl, type S3Port } from './s3-port.js';
+import {
+  S3PortError,
+  replicaAttributes,
+  type CopyObjectRequest,
+  type CreateMultipartUploadRequest,
+  type ObjectHead,
+  type PortAcl,
+  type S3Port,
+  type S3ReplicationPort,
+} from './s3-port.js';
 
 export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port {
   return {
@@ -39,14 +48,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
           { bucket: ref.bucket, key: ref.key },
           ref.versionId !== undefined ? { versionId: ref.versionId } : {},
         );
-        return {
-          etag: info.etag,
-          contentLength,
-          lastModified: info.lastModified,
-          metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
-          storageClass: info.storageClass,
-          ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
-        };
+        return headOf(info, contentLength);
       }),
     putObject: (ref, body, options = {}) =>
       mapped(async () => {
@@ -59,6 +61,7 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
             key: ref.key,
             ...(options.contentType ? { metadata: { system: { contentType: options.contentType }, user: {} } } : {}),
             ...(length !== undefined ? { integrity: { contentLength: length } } : {}),
+            ...(options.encryption ? { encryption: options.encryption } : {}),
           },
           body,
         );
@@ -127,6 +130,92 @@ export function createLocalS3Port(store: ObjectStore, accountId: string): S3Port
         return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
       }),
     abortMultipartUpload: (u) => mapped(() => store.abortMultipartUpload(accountId, u.bucket, u.key, u.uploadId)),
+    listObjects: (bucket, options = {}) =>
+      mapped(async () => {
+        await checkExpectedBucketOwner(store, accountId, bucket, options.expectedBucketOwner);
+        const page = await store.listObjects(accountId, bucket, {
+          ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+          ...(options.startAfter !== undefined ? { after: options.startAfter } : {}),
+          maxKeys: options.maxKeys ?? 1000,
+        });
+        return {
+          objects: page.objects.map((o) => ({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass })),
+          isTruncated: page.isTruncated,
+        };
+      }),
+    listObjectVersions: (bucket, options = {}) =>
+      mapped(async () => {
+        await checkExpectedBucketOwner(store, accountId, bucket, options.expectedBucketOwner);
+        const page = await store.listObjectVersions(accountId, bucket, {
+          ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+          ...(options.keyMarker !== undefined ? { keyMarker: options.keyMarker } : {}),
+          ...(options.versionIdMarker !== undefined ? { versionIdMarker: options.versionIdMarker } : {}),
+          maxKeys: options.maxKeys ?? 1000,
+        });
+        return {
+          versions: page.versions
+            .filter((v) => !v.deleteMarker)
+            .map((v) => ({ key: v.key, size: v.size, etag: v.etag, lastModified: v.lastModified, storageClass: v.storageClass, versionId: v.versionId, isLatest: v.isLatest })),
+          isTruncated: page.isTruncated,
+          ...(page.nextKeyMarker !== undefined ? { nextKeyMarker: page.nextKeyMarker } : {}),
+          ...(page.nextVersionIdMarker !== undefined ? { nextVersionIdMarker: page.nextVersionIdMarker } : {}),
+        };
+      }),
+    replication: localReplication(store, accountId),
+  };
+}
+
+/** The replication calls in-process: a replica keeps its source's version id and is marked REPLICA. */
+function localReplication(store: ObjectStore, accountId: string): S3ReplicationPort {
+  return {
+    getBucketReplication: (bucket) => mapped(() => store.getBucketReplication(accountId, bucket)),
+    getReplicationSource: (ref) =>
+      mapped(async () => {
+        const options = ref.versionId !== undefined ? { versionId: ref.versionId } : {};
+        const { info, contentLength } = await store.headObject(accountId, { bucket: ref.bucket, key: ref.key }, options);
+        // The version itself from here on: a newer write to the key cannot slip in between.
+        const pinned = { bucket: ref.bucket, key: ref.key, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) };
+        const [tagging, acl] = await Promise.all([store.getObjectTagging(accountId, pinned), store.getObjectAcl(accountId, pinned)]);
+        return {
+          head: headOf(info, contentLength),
+          tags: tagging.tags.map((t) => ({ key: t.key, value: t.value })),
+          grants: acl.acl.grants,
+          lock: info.lock,
+          ...(info.replicationStatus !== undefined ? { replicationStatus: info.replicationStatus } : {}),
+        };
+      }),
+    putReplica: (r, body) =>
+      mapped(async () => {
+        const result = await store.putObject(
+          accountId,
+          {
+            ...createInput(store, accountId, replicaAttributes(r)),
+            integrity: { contentLength: r.contentLength },
+            replica: r.replica !== undefined ? { versionId: r.replica.versionId } : {},
+          },
+          body,
+        );
+        return { etag: result.etag, ...(result.versionId !== undefined ? { versionId: result.versionId } : {}) };
+      }),
+    setReplicationStatus: (ref, status) => mapped(() => store.setReplicationStatus(accountId, ref, status)),
+  };
+}
+
+/** HeadObject's answer on the port. */
+function headOf(info: ObjectInfo, contentLength: number): ObjectHead {
+  return {
+    etag: info.etag,
+    contentLength,
+    lastModified: info.lastModified,
+    metadata: { system: { ...info.metadata.system }, user: { ...info.metadata.user } },
+    storageClass: info.storageClass,
+    encryption: {
+      algorithm: info.encryption.algorithm,
+      ...(info.encryption.kmsKeyId !== undefined ? { kmsKeyId: info.encryption.kmsKeyId } : {}),
+      ...(info.encryption.bucketKeyEnabled === true ? { bucketKeyEnabled: true } : {}),
+    },
+    ...(info.replicationStatus !== undefined ? { replicationStatus: info.replicationStatus } : {}),
+    ...(info.versionId !== undefined ? { versionId: info.versionId } : {}),
   };
 }
 

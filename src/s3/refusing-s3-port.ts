@@ -25,5 +25,7 @@ export function createRefusingS3Port(error: () => S3PortError): S3Port {
     uploadPartCopy: refuse,
     completeMultipartUpload: refuse,
     abortMultipartUpload: refuse,
+    listObjects: refuse,
+    listObjectVersions: refuse,
   };
 }

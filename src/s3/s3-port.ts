@@ -5,6 +5,7 @@
  * what a completion report records and what the retry policy classifies.
  */
 import type { Readable } from 'node:stream';
+import type { ReplicationConfiguration } from '../domain/replication.js';
 
 export interface ObjectRef {
   readonly bucket: string;
@@ -22,6 +23,72 @@ export interface ObjectHead {
   /** The stored metadata (HeadObject only): Content-* and x-amz-meta-* (names lower-case). */
   readonly metadata?: PortMetadata;
   readonly storageClass?: string;
+  /**
+   * The version's server-side encryption (HeadObject only): what a generator's
+   * MatchAnyObjectEncryption filter compares. `customerKey` for SSE-C (x-amz-server-side-encryption-customer-algorithm);
+   * absent algorithm and no customerKey: not encrypted.
+   */
+  readonly encryption?: {
+    readonly algorithm?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+    readonly kmsKeyId?: string;
+    readonly bucketKeyEnabled?: boolean;
+    readonly customerKey?: boolean;
+  };
+  /**
+   * x-amz-replication-status (HeadObject only): absent when the object has none (the generator's
+   * ObjectReplicationStatuses filter takes that as NONE). Stores that replicate fill it.
+   */
+  readonly replicationStatus?: 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
+}
+
+/** One object of a listing page (ListObjectsV2 Contents, ListObjectVersions Version). */
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  /** With its quotes, as S3 sends it. */
+  readonly etag: string;
+  /** Epoch ms. */
+  readonly lastModified: number;
+  readonly storageClass: string;
+}
+
+export interface ListedVersion extends ListedObject {
+  readonly versionId: string;
+  readonly isLatest: boolean;
+}
+
+export interface ListObjectsOptions {
+  readonly prefix?: string;
+  /** Exclusive: the page starts after this key (ListObjectsV2 start-after). */
+  readonly startAfter?: string;
+  /** At most 1000 (S3's cap). */
+  readonly maxKeys?: number;
+  /** x-amz-expected-bucket-owner: 403 AccessDenied when another account owns the bucket. */
+  readonly expectedBucketOwner?: string;
+}
+
+export interface ListObjectsPage {
+  /** In key order (UTF-8 binary order, as S3 lists). */
+  readonly objects: readonly ListedObject[];
+  readonly isTruncated: boolean;
+}
+
+export interface ListVersionsOptions {
+  readonly prefix?: string;
+  /** Exclusive start (key-marker, version-id-marker): after this version of this key, or after the whole key without a version marker. */
+  readonly keyMarker?: string;
+  readonly versionIdMarker?: string;
+  readonly maxKeys?: number;
+  readonly expectedBucketOwner?: string;
+}
+
+export interface ListVersionsPage {
+  /** Versions in key order, each key's newest first; delete markers are left out (they have no data to act on). */
+  readonly versions: readonly ListedVersion[];
+  readonly isTruncated: boolean;
+  /** Where the next page starts (what S3 answered as NextKeyMarker / NextVersionIdMarker). */
+  readonly nextKeyMarker?: string;
+  readonly nextVersionIdMarker?: string;
 }
 
 export interface GetObjectOptions {
@@ -52,6 +119,8 @@ export interface PutObjectOptions {
    * AccessDenied when another does, 400 InvalidBucketOwnerAWSAccountID for a malformed id).
    */
   readonly expectedBucketOwner?: string;
+  /** Server-side encryption of the new object (absent: the bucket's default). */
+  readonly encryption?: PortEncryption;
 }
 
 export interface PortTag {
@@ -256,7 +325,72 @@ export interface UpdateObjectEncryptionRequest {
   readonly bucketKeyEnabled?: boolean;
 }
 
+// --- replication (S3ReplicateObject, issue 14) ------------------------------------------------
+
+/** Everything a replica copies of one source version (operations/replicate.ts). */
+export interface ReplicationSource {
+  /** The version's head: its versionId, metadata and storage class are always there. */
+  readonly head: ObjectHead;
+  readonly tags: readonly PortTag[];
+  /** The version's ACL grants. */
+  readonly grants: readonly PortGrant[];
+  readonly lock: PortObjectLock;
+  /** Its x-amz-replication-status, when it has one. */
+  readonly replicationStatus?: string;
+}
+
+/**
+ * A replica's write: the data streamed (never held whole) with what PutObject can set, and —
+ * where the destination keeps them — s3batch's replica extension (domain/replication.ts
+ * REPLICA_STATUS_HEADER): the REPLICA status, and the source's version id.
+ */
+export interface PutReplicaRequest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentLength: number;
+  readonly metadata: PortMetadata;
+  readonly tags: readonly PortTag[];
+  /** Absent: the destination's default (private to the bucket owner). */
+  readonly grants?: readonly PortGrant[];
+  readonly lock?: PortObjectLock;
+  readonly storageClass?: string;
+  /** Sent only to a store that keeps it (the embedded store, another s3batch). */
+  readonly replica?: { readonly versionId: string };
+}
+
+/** What a replica is written with, as CreateMultipartUpload (and the store's PutObject) take it. */
+export function replicaAttributes(r: PutReplicaRequest): CreateMultipartUploadRequest {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    metadata: r.metadata,
+    tags: r.tags,
+    ...(r.grants !== undefined ? { acl: { grants: r.grants } } : {}),
+    ...(r.lock !== undefined ? { lock: r.lock } : {}),
+    ...(r.storageClass !== undefined ? { storageClass: r.storageClass } : {}),
+  };
+}
+
+/** The replication calls of the port, in a block of their own. */
+export interface S3ReplicationPort {
+  /** GetBucketReplication; 404 ReplicationConfigurationNotFoundError when the bucket has none. */
+  getBucketReplication(bucket: string): Promise<ReplicationConfiguration>;
+  /** Head, tags, ACL and Object Lock settings of one version. */
+  getReplicationSource(ref: ObjectRef): Promise<ReplicationSource>;
+  putReplica(request: PutReplicaRequest, body: Readable): Promise<{ etag: string; versionId?: string }>;
+  /**
+   * Records x-amz-replication-status on a source version. S3 has no call for it (its replication
+   * sets it itself): a store reached over HTTP answers 501 NotImplemented, without a request sent.
+   */
+  setReplicationStatus(ref: ObjectRef, status: 'COMPLETED' | 'FAILED'): Promise<void>;
+}
+
 export interface S3Port {
+  /**
+   * The replication calls (S3ReplicateObject): the embedded store's and the HTTP client's ports
+   * have them; a port without them cannot be replicated from or to.
+   */
+  readonly replication?: S3ReplicationPort;
   getObject(ref: ObjectRef, options?: GetObjectOptions): Promise<GetObjectResult>;
   headObject(ref: ObjectRef, options?: ReadOptions): Promise<ObjectHead>;
   putObject(
@@ -278,6 +412,10 @@ export interface S3Port {
   uploadPartCopy(request: UploadPartCopyRequest): Promise<UploadPartCopyResponse>;
   completeMultipartUpload(request: CompleteMultipartUploadRequest): Promise<{ etag: string; versionId?: string }>;
   abortMultipartUpload(upload: UploadRef): Promise<void>;
+  /** ListObjectsV2, one page: what a manifest generator lists (issue 13). */
+  listObjects(bucket: string, options?: ListObjectsOptions): Promise<ListObjectsPage>;
+  /** ListObjectVersions, one page: every version of a replication job's generated manifest. */
+  listObjectVersions(bucket: string, options?: ListVersionsOptions): Promise<ListVersionsPage>;
 }
 
 export class S3PortError extends Error {

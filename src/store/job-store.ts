@@ -123,6 +123,32 @@ export interface AddChunksOptions {
    * 0..n-1 and records that the set is complete: later calls may only re-add identical chunks.
    */
   readonly final: boolean;
+  /**
+   * A generated manifest's listing position after this batch (S3JobManifestGenerator), committed
+   * in the same transaction as the chunks: a listing that crashes resumes from exactly the last
+   * committed batch, so no object is lost or becomes two tasks. See ListingPosition.
+   */
+  readonly listing?: ListingPosition;
+  /** With `final`: the generated manifest written (EnableManifestOutput), set on the job in the same transaction. */
+  readonly generatedManifest?: GeneratedManifestDescriptor;
+}
+
+/** Where a manifest generator's listing of the source bucket stands (AddChunksOptions.listing). */
+export interface ListingPosition {
+  /**
+   * Opaque to the store, like a chunk locator: any JSON value (the lister's cursor: the last key
+   * or key+version it looked at), kept as JSON text and handed back JSON.parse'd.
+   */
+  readonly cursor: unknown;
+  /** Objects (or versions) the listing looked at so far, matched or not: an integer ≥ 0. */
+  readonly scanned: number;
+  /** The listing reached the end of the bucket; only with `final`. */
+  readonly done: boolean;
+}
+
+export interface ListingCheckpoint extends ListingPosition {
+  /** When the position was committed (the store's clock, as for the final mark). */
+  readonly updatedMs: number;
 }
 
 export interface AddChunksResult {
@@ -132,6 +158,15 @@ export interface AddChunksResult {
   readonly chunks: number;
   /** The job's `progress.totalTasks` after the call: the sum of the taskCount of its chunks. */
   readonly totalTasks: number;
+}
+
+/** A chunk as readChunkRecords hands it back. */
+export interface StoredChunkRecords {
+  readonly index: number;
+  readonly taskCount: number;
+  /** JSON.parse'd, as claimChunks hands it out. */
+  readonly locator: unknown;
+  readonly records: Buffer | undefined;
 }
 
 /** A lease as its holder names it. */
@@ -306,6 +341,8 @@ export interface JobStore {
    * Moves a job to `to` if its status is one of `from` (the engine's way of driving the
    * lifecycle). Sets TerminationDate on terminal statuses, SuspendedDate on Suspended, and keeps
    * the Active timer. StatusConflict if the job is elsewhere; NotFound if it does not exist.
+   * A move the lifecycle table forbids (domain/job-lifecycle.ts) is a bug, not a race: it rejects
+   * with IllegalTransitionError and changes nothing.
    */
   transition(
     jobId: string,
@@ -406,6 +443,23 @@ export interface JobStore {
   /** The job's chunks by state (zeros when it has none). */
   chunkCounts(jobId: string): Promise<ChunkCounts>;
 
+  // ---- Generated manifests (issue 13) --------------------------------------------------------------
+
+  /**
+   * The listing position last committed by addChunks (`options.listing`), or undefined when none
+   * was (a job that is not generated, or whose listing committed nothing yet). A position is
+   * replaced only by one with at least as many `scanned`: a stale lister cannot move it back.
+   * deleteChunks deletes it with the chunks.
+   */
+  listingCheckpoint(jobId: string): Promise<ListingCheckpoint | undefined>;
+
+  /**
+   * The job's chunks with their records, in index order, as addChunks stored them (records
+   * undefined for a chunk stored without). Streams: a few chunks per read, never all of them.
+   * Writing a generated manifest out reads the listing back through it.
+   */
+  readChunkRecords(jobId: string): AsyncIterable<StoredChunkRecords>;
+
   /**
    * The job's non-empty report parts of one status, in chunk-index order (a chunk's checkpoints
    * first, in task order, then its completion), byte for byte as committed. Streams: reads a few parts at a time, never the whole report. A part of a chunk
@@ -423,6 +477,13 @@ export interface JobStore {
    * midway leaves some chunks behind, and calling it again finishes. Returns the chunks deleted.
    */
   deleteChunks(jobId: string): Promise<number>;
+
+  /**
+   * The database server's clock (epoch ms), for the nodes' clock-skew check: leases use the
+   * callers' clocks, so nodes sharing a database must agree with it. Undefined for a store on this
+   * machine, read by this process alone (SQLite): there is nothing to disagree with.
+   */
+  databaseTimeMs(): Promise<number | undefined>;
 
   // ---- The dashboard (issue 16). --------------------------------------------------------------
 

@@ -790,6 +790,88 @@ export function runChunkStoreContract(name: string, makeStore: () => Promise<Job
       });
     });
 
+    describe('generator listings: chunks and position in one commit (issue 13)', () => {
+      const at = (key: string, scanned: number, done = false) => ({ cursor: { after: key, note: 'é 🚀' }, scanned, done });
+
+      it('keeps the position committed with each batch, and hands chunks back with their records in order', async () => {
+        const job = await createJob();
+        expect(await store.listingCheckpoint(job.id)).toBeUndefined();
+        const batch = (from: number, to: number): NewChunk[] =>
+          makeChunks(from, to).map((c) => ({ ...c, records: csv(`"b","k${c.index}"\n`) }));
+        await store.addChunks(job.id, batch(0, 2), { final: false, listing: at('k1', 50) });
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('k1', 50));
+        await store.addChunks(job.id, batch(2, 3), { final: false, listing: at('k2', 80) });
+        const checkpoint = await store.listingCheckpoint(job.id);
+        expect(checkpoint).toMatchObject(at('k2', 80));
+        expect(Number.isSafeInteger(checkpoint?.updatedMs)).toBe(true);
+        // not final yet: the job's total grows with every batch
+        expect(await store.chunkCounts(job.id)).toMatchObject({ total: 3, final: false });
+        expect(await progressOf(job.id)).toMatchObject({ totalTasks: 10 + 11 + 12 });
+
+        const read: Array<{ index: number; records: string | undefined; locator: unknown }> = [];
+        for await (const c of store.readChunkRecords(job.id)) read.push({ index: c.index, records: c.records?.toString('utf8'), locator: c.locator });
+        expect(read).toEqual([0, 1, 2].map((i) => ({ index: i, records: `"b","k${i}"\n`, locator: locator(i, 10 + i) })));
+
+        await store.addChunks(job.id, [], { final: true, listing: at('k2', 90, true) });
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('k2', 90, true));
+        expect(await store.chunkCounts(job.id)).toMatchObject({ total: 3, final: true });
+      });
+
+      it('a batch that fails stores neither its chunks nor its position', async () => {
+        const job = await createJob();
+        await store.addChunks(job.id, makeChunks(0, 2), { final: false, listing: at('k1', 20) });
+        // chunk 1 again with another task count: ChunkConflict, and the position stays where it was
+        await expectStoreError(store.addChunks(job.id, makeChunks(1, 3, () => 99), { final: false, listing: at('k9', 99) }), 'ChunkConflict');
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('k1', 20));
+        expect(await store.chunkCounts(job.id)).toMatchObject({ total: 2 });
+      });
+
+      it('a stale lister cannot move the position back; re-adding the committed batch is a no-op', async () => {
+        const job = await createJob();
+        await store.addChunks(job.id, makeChunks(0, 2), { final: false, listing: at('k1', 20) });
+        await store.addChunks(job.id, makeChunks(2, 4), { final: false, listing: at('k3', 40) });
+        // a lister that resumed from the first position re-cuts chunks 2..3 identically
+        expect(await store.addChunks(job.id, makeChunks(2, 3), { final: false, listing: at('k2', 30) })).toMatchObject({ added: 0, chunks: 4 });
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('k3', 40));
+      });
+
+      it('the final batch sets the generated manifest descriptor; deleteChunks deletes the position', async () => {
+        const job = await createJob();
+        const descriptor = {
+          Format: 'S3InventoryReport_CSV_20211130' as const,
+          Location: { ObjectArn: 'arn:aws:s3:::out/gen/manifest.json', ETag: '"0123"' },
+        };
+        await expect(store.addChunks(job.id, makeChunks(0, 1), { final: false, generatedManifest: descriptor })).rejects.toThrow(RangeError);
+        await expect(store.addChunks(job.id, makeChunks(0, 1), { final: false, listing: at('k', 1, true) })).rejects.toThrow(RangeError);
+        await expect(store.addChunks(job.id, makeChunks(0, 1), { final: false, listing: { cursor: undefined, scanned: 1, done: false } })).rejects.toThrow(RangeError);
+        await store.addChunks(job.id, makeChunks(0, 1), { final: true, listing: at('k0', 5, true), generatedManifest: descriptor });
+        expect((await store.getJob(ACCOUNT, job.id))?.generatedManifest).toEqual(descriptor);
+        expect(await store.deleteChunks(job.id)).toBe(1);
+        expect(await store.listingCheckpoint(job.id)).toBeUndefined();
+        expect((await store.getJob(ACCOUNT, job.id))?.generatedManifest).toEqual(descriptor);
+      });
+
+      it('a listing that found nothing is final with no chunk', async () => {
+        const job = await createJob();
+        expect(await store.addChunks(job.id, [], { final: true, listing: at('', 7, true) })).toEqual({ added: 0, chunks: 0, totalTasks: 0 });
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('', 7, true));
+        await expectStoreError(store.listingCheckpoint(randomUUID()), 'NotFound');
+      });
+
+      it('survives close and reopen: the listing resumes from the committed position', async (ctx) => {
+        if (!harness.reopen) {
+          ctx.skip();
+          return;
+        }
+        const job = await createJob();
+        await store.addChunks(job.id, makeChunks(0, 3), { final: false, listing: at('k2', 33) });
+        await store.close();
+        store = await harness.reopen();
+        expect(await store.listingCheckpoint(job.id)).toMatchObject(at('k2', 33));
+        expect(await store.chunkCounts(job.id)).toMatchObject({ total: 3, final: false });
+      });
+    });
+
     describe('restart', () => {
       it('keeps chunks, leases, tokens, counts and report parts across close and reopen', async (ctx) => {
         if (!harness.reopen) {

@@ -561,6 +561,38 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
         expect(await store.getJob(ACCOUNT, job.id)).toEqual(job);
       });
 
+      it('refuses, changing nothing, every move the lifecycle forbids (an engine bug, not a race)', async () => {
+        // By hand, as AWS's status table has them: none of these edges exists.
+        const forbidden: readonly [JobStatus, JobStatus][] = [
+          ['New', 'Active'],
+          ['New', 'Suspended'],
+          ['New', 'Complete'],
+          ['Preparing', 'Active'],
+          ['Suspended', 'Active'],
+          ['Ready', 'Preparing'],
+          ['Ready', 'Paused'],
+          ['Active', 'Ready'],
+          ['Active', 'Complete'],
+          ['Active', 'Active'],
+          ['Paused', 'Pausing'],
+          ['Completing', 'Failed'],
+          ['Cancelling', 'Active'],
+          ['Complete', 'Active'],
+          ['Failed', 'Failing'],
+          ['Cancelled', 'Cancelled'],
+        ];
+        for (const [from, to] of forbidden) {
+          const job = await create();
+          const { job: placed } = await driveTo(job.id, from, T0 + 10);
+          const err = await store.transition(job.id, [from], to, T0 + 20).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, `${from} → ${to}`).toMatchObject({ name: 'IllegalTransitionError', from, to });
+          expect(await store.getJob(ACCOUNT, job.id)).toEqual(placed);
+        }
+      });
+
       it('accepts any status listed in `from`', async () => {
         const job = await create();
         const moved = await store.transition(job.id, ['Ready', 'New', 'Suspended'], 'Preparing', T0 + 1);
@@ -682,6 +714,20 @@ export function runJobStoreContract(name: string, makeStore: () => Promise<JobSt
         const copy = Buffer.from(a);
         a.fill(0);
         expect((await store.getSecret('next-token')).equals(copy)).toBe(true);
+      });
+    });
+
+    describe('databaseTimeMs', () => {
+      it('is the database clock, close to this machine’s, or undefined for a store of this process alone', async () => {
+        const before = Date.now();
+        const ms = await store.databaseTimeMs();
+        const after = Date.now();
+        if (ms !== undefined) {
+          expect(Number.isSafeInteger(ms)).toBe(true);
+          // the same machine in the tests: within a second of the call
+          expect(ms).toBeGreaterThan(before - 1_000);
+          expect(ms).toBeLessThan(after + 1_000);
+        }
       });
     });
 

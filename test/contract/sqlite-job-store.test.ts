@@ -94,6 +94,10 @@ describe('SQLite JobStore specifics', () => {
     expect(ledger()).toEqual(afterFirstOpen);
   });
 
+  it('has no database clock of its own (one process, this machine): no skew to check', async () => {
+    expect(await (await open()).databaseTimeMs()).toBeUndefined();
+  });
+
   it('uses WAL', async () => {
     await open();
     expect(rawConnection().pragma('journal_mode', { simple: true })).toBe('wal');

@@ -388,5 +388,7 @@ function bind(s3: Bench['s3']): S3Port {
     uploadPartCopy: s3.uploadPartCopy.bind(s3),
     completeMultipartUpload: s3.completeMultipartUpload.bind(s3),
     abortMultipartUpload: s3.abortMultipartUpload.bind(s3),
+    listObjects: s3.listObjects.bind(s3),
+    listObjectVersions: s3.listObjectVersions.bind(s3),
   };
 }

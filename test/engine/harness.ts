@@ -1,5 +1,5 @@
 /**
- * The engine's unit-test bench: a real SQLite JobStore on a temp dir, the real event bus, a
+ * The engine's unit-test bench: a real SQLite JobStore on a temp dir (or a store given), the real event bus, a
  * movable clock, and MemoryS3 (the in-memory S3Port with fault injection) as every job's S3.
  */
 import { randomUUID } from 'node:crypto';
@@ -34,12 +34,13 @@ export interface Bench {
   job(id: string): Promise<Job>;
 }
 
-export async function openBench(options: { busyTimeoutMs?: number } = {}): Promise<Bench> {
+/** `store`: another JobStore to use (the caller closes it) instead of a fresh SQLite one. */
+export async function openBench(options: { busyTimeoutMs?: number; store?: JobStore } = {}): Promise<Bench> {
   const dir = await mkdtemp(path.join(tmpdir(), 's3batch-engine-'));
   const dbPath = path.join(dir, 'jobs.db');
-  const store = await openSqliteJobStore({ path: dbPath, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) });
+  const store = options.store ?? (await openSqliteJobStore({ path: dbPath, ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}) }));
   cleanups.push(async () => {
-    await store.close();
+    if (!options.store) await store.close();
     await rm(dir, { recursive: true, force: true });
   });
   const events = createJobEvents((err) => {

@@ -95,16 +95,15 @@ describe('prepareJob', () => {
     expect(injected).toBe(2);
   });
 
-  it('fails operations and manifest generators it does not implement, naming them', async () => {
+  it('fails operations it does not implement, naming them', async () => {
     const b = await openBench();
+    // S3ReplicateObject runs only where the engine was given replication destinations.
     const replicate = await b.createJob({ Operation: { S3ReplicateObject: {} } });
-    expect((await prepareJob(b.ctx, replicate))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3ReplicateObject') }]);
+    expect((await prepareJob(b.ctx, replicate))?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('S3ReplicateObject jobs cannot run here') }]);
     // LambdaInvoke runs only where the engine was given functions to run.
     const lambda = await b.createJob({ Operation: { LambdaInvoke: { FunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:f' } } });
     const out = await prepareJob(b.ctx, lambda);
     expect(out?.failureReasons).toEqual([{ FailureCode: 'UnsupportedOperation', FailureReason: expect.stringContaining('LambdaInvoke') }]);
-    const generated = await b.createJob({ ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::data', EnableManifestOutput: false } } });
-    expect((await prepareJob(b.ctx, generated))?.failureReasons[0]?.FailureCode).toBe('UnsupportedManifestGenerator');
   });
 
   it('prepares again after a crash mid-preparation, and starts over on conflicting leftovers', async () => {

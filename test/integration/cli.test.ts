@@ -242,6 +242,21 @@ describe('s3batch jobs create', () => {
     expect(replicate.ManifestGenerator.S3JobManifestGenerator.Filter).toEqual({ EligibleForReplication: true });
   });
 
+  it('--generate runs end to end: the matching objects are tagged and --save-manifest writes the manifest', async () => {
+    const t = await setup();
+    await putAll(t.s3, ['2024/a.jpg', '2024/b cat.jpg', '2024/c.png', '2023/d cat.jpg', 'e.jpg']);
+    const r = await t.cli(['jobs', 'create', '--generate', 's3://data/2024/', '--suffix', '.jpg', '--save-manifest', 's3://reports/generated', '--tag', 'gen=yes', '--watch', '--interval', '0.2']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Complete: 2 succeeded, 0 failed of 2 tasks/m);
+    for (const [Key, tagged] of [['2024/a.jpg', true], ['2024/b cat.jpg', true], ['2024/c.png', false], ['2023/d cat.jpg', false], ['e.jpg', false]] as const) {
+      const { TagSet } = await t.s3.send(new GetObjectTaggingCommand({ Bucket: 'data', Key }));
+      expect([Key, TagSet]).toEqual([Key, tagged ? [{ Key: 'gen', Value: 'yes' }] : []]);
+    }
+    const { Contents } = await t.s3.send(new ListObjectsV2Command({ Bucket: 'reports', Prefix: 'generated/' }));
+    expect((Contents ?? []).map((c) => c.Key!).filter((k) => k.endsWith('manifest.json') && !k.includes('/reports/'))).toHaveLength(1);
+  });
+
   it('--from-json takes the whole create-job request (the AWS CLI input), filling AccountId and the token', async () => {
     const t = await setup();
     await putAll(t.s3, ['j1']);

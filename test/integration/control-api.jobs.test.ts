@@ -17,6 +17,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { jobInput, MANIFEST_CSV, OPERATIONS } from '../helpers/jobs.js';
 import { ACCOUNT_A, controlClient, REGION, startTestServer } from '../helpers/server.js';
+import { moveNewJobTo } from '../helpers/job-paths.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -143,7 +144,7 @@ describe('UpdateJobPriority', () => {
 
     for (const terminal of ['Complete', 'Failed', 'Cancelled'] as const) {
       const created = await client.send(new CreateJobCommand(jobInput()));
-      await server.store.transition(created.JobId as string, ['New'], terminal, Date.now());
+      await moveNewJobTo(server.store, created.JobId as string, terminal, Date.now());
       const err = await client
         .send(new UpdateJobPriorityCommand({ AccountId: ACCOUNT_A.accountId, JobId: created.JobId, Priority: 1 }))
         .catch((e: unknown) => e);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jobInput } from '../helpers/jobs.js';
 import { ACCOUNT_A, ACCOUNT_B, controlClient, startTestServer } from '../helpers/server.js';
 import { rawRequest, errorCode } from '../helpers/raw-request.js';
+import { moveNewJobTo } from '../helpers/job-paths.js';
 
 const AccountId = ACCOUNT_A.accountId;
 
@@ -39,7 +40,7 @@ describe('ListJobs', () => {
     const server = await startTestServer();
     const ids = await createJobs(server, 4);
     await server.store.transition(ids[1] as string, ['New'], 'Cancelled', Date.now());
-    await server.store.transition(ids[2] as string, ['New'], 'Suspended', Date.now());
+    await moveNewJobTo(server.store, ids[2] as string, 'Suspended', Date.now());
     const client = controlClient(server);
     const cancelled = await client.send(new ListJobsCommand({ AccountId, JobStatuses: ['Cancelled'] }));
     expect(cancelled.Jobs?.map((j) => j.JobId)).toEqual([ids[1]]);

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { JOB_STATUSES } from '../../src/domain/job-status.js';
 import { jobInput } from '../helpers/jobs.js';
 import { ACCOUNT_A, controlClient, startTestServer } from '../helpers/server.js';
+import { moveNewJobTo } from '../helpers/job-paths.js';
 
 /** Written out by hand from the issue: status → [after Ready, after Cancelled] (null = JobStatusException). */
 const TABLE: Record<JobStatus, [JobStatus | null, JobStatus | null]> = {
@@ -48,7 +49,7 @@ describe('UpdateJobStatus status × request', () => {
         const client = controlClient(server);
         const AccountId = ACCOUNT_A.accountId;
         const { JobId } = await client.send(new CreateJobCommand(jobInput()));
-        if (status !== 'New') await server.store.transition(JobId as string, ['New'], status, Date.now());
+        await moveNewJobTo(server.store, JobId as string, status, Date.now());
         const send = client.send(
           new UpdateJobStatusCommand({ AccountId, JobId, RequestedJobStatus: requested, StatusUpdateReason: 'because' }),
         );
@@ -89,7 +90,7 @@ describe('UpdateJobStatus status × request', () => {
     const client = controlClient(server);
     const AccountId = ACCOUNT_A.accountId;
     const { JobId } = await client.send(new CreateJobCommand(jobInput()));
-    await server.store.transition(JobId as string, ['New'], 'Suspended', Date.now(), {
+    await moveNewJobTo(server.store, JobId as string, 'Suspended', Date.now(), {
       suspendedCause: 'Waiting for confirmation',
     });
     const { Job } = await client.send(new DescribeJobCommand({ AccountId, JobId }));

@@ -14,54 +14,23 @@
  * Time: about 20 s alone on a 2-core machine, 40 s with both cores busy (two CPU-bound processes
  * beside it); the limit is 180 s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { children, kill, killChildren, selfStoreEnv, startChild } from '../helpers/child-server.js';
 import { createBuckets, createTaggingJob, describe as describeJob, objectText, putAll, reportManifest } from '../helpers/engine-jobs.js';
 import { prng, seedFrom } from '../helpers/seed.js';
-import { ACCOUNT_A, controlClient, REGION } from '../helpers/server.js';
+import { controlClient } from '../helpers/server.js';
 import { s3Client } from '../object-store/helpers.js';
 
-const VITE_NODE = path.resolve('node_modules/vite-node/vite-node.mjs');
-const MAIN = path.resolve('test/helpers/server-main.ts');
-const children = new Set<ChildProcess>();
 let dataDir: string | undefined;
 
 afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
+  killChildren();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [VITE_NODE, MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('{"url"') && resolve());
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  children.delete(child);
-}
 
 const SEED = seedFrom('S3BATCH_CRASH_SEED');
 
@@ -72,18 +41,7 @@ describe('engine crash safety', () => {
   it(`survives SIGKILL while preparing, running and writing the report, and SIGTERM while running: each manifest line counted and reported once (seed ${SEED})`, async () => {
     const random = prng(SEED).next;
     dataDir = await mkdtemp(path.join(os.tmpdir(), 's3batch-crash-'));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const env = {
-      S3BATCH_HOST: '127.0.0.1',
-      S3BATCH_PORT: String(port),
-      S3BATCH_DATA_DIR: dataDir,
-      S3BATCH_REGION: REGION,
-      S3BATCH_CREDENTIALS: `${ACCOUNT_A.accountId}:${ACCOUNT_A.accessKeyId}:${ACCOUNT_A.secretAccessKey}`,
-      S3BATCH_STORAGE_ENDPOINT: url,
-      S3BATCH_STORAGE_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      S3BATCH_STORAGE_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-    };
+    const { url, env } = await selfStoreEnv(dataDir);
     let child = await startChild(env);
     const s3 = s3Client({ url });
     const control = controlClient({ url });

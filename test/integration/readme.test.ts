@@ -4,7 +4,7 @@
  * awscli at /usr/bin/aws; else the one on PATH), against a server on the README's default
  * account, its functions directory the shell's ./functions. Only the port differs from the text.
  * So the README's first minutes cannot rot. Then the first job again with the Object Lock,
- * checksum and encryption jobs after it.
+ * checksum and encryption jobs after it, and with the replication job after it.
  */
 import { createHash } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
@@ -45,6 +45,31 @@ const hasCli = spawnSync(CLI, ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** README's account, for checking what its jobs did. */
 const README_ACCOUNT = { accountId: '123456789012', accessKeyId: 's3batch', secretAccessKey: 's3batch-secret' };
+
+/**
+ * "Your first job in five minutes" and then `section`'s one shell block, in one bash in a folder
+ * where `npx s3batch` finds this checkout, against a new server on the README's account (the
+ * script ends with `echo "JOB=$JOB"`).
+ */
+async function runAfterFirstJob(section: string, timeoutMs: number): Promise<{ stdout: string; server: Awaited<ReturnType<typeof startTestServer>> }> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
+  mkdirSync(path.join(home, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(path.resolve('.'), path.join(home, 'node_modules', 's3batch'));
+  symlinkSync('../s3batch/bin/s3batch.js', path.join(home, 'node_modules', '.bin', 's3batch'));
+  const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' }, undefined, { engine: true });
+  const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks(section)];
+  expect(blocks).toHaveLength(2);
+  const script = `export S3BATCH_ENDPOINT=${server.url}\n${blocks.join('\n').replaceAll(':9090', `:${server.port}`)}\necho "JOB=$JOB"\n`;
+  const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
+    cwd: home,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+  }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
+    throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
+  });
+  return { stdout, server };
+}
 
 describe('README', () => {
   it.skipIf(!hasCli || !hasBoto3)('"Your first job in five minutes", and the Lambda and restore jobs after it, run as written', async () => {
@@ -98,7 +123,7 @@ describe('README', () => {
       }
     }
     control.destroy();
-  });
+  }, 180_000);
 
   it.skipIf(!hasCli || !hasBoto3)('the client recipes (AWS CLI v2, boto3, AWS SDK for JavaScript v3) run as written', async () => {
     const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' });
@@ -122,22 +147,7 @@ describe('README', () => {
   });
 
   it.skipIf(!hasCli || !hasBoto3)('"Object Lock, checksum and encryption jobs", after the first job, run as written', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 's3batch-readme-'));
-    mkdirSync(path.join(home, 'node_modules', '.bin'), { recursive: true });
-    symlinkSync(path.resolve('.'), path.join(home, 'node_modules', 's3batch'));
-    symlinkSync('../s3batch/bin/s3batch.js', path.join(home, 'node_modules', '.bin', 's3batch'));
-    const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' }, undefined, { engine: true });
-    const blocks = [...shellBlocks('Your first job in five minutes'), ...shellBlocks('Object Lock, checksum and encryption jobs')];
-    expect(blocks).toHaveLength(2);
-    const script = `export S3BATCH_ENDPOINT=${server.url}\n${blocks.join('\n').replaceAll(':9090', `:${server.port}`)}\necho "JOB=$JOB"\n`;
-    const { stdout } = await promisify(execFile)('bash', ['-eo', 'pipefail', '-c', script], {
-      cwd: home,
-      encoding: 'utf8',
-      timeout: 180_000,
-      env: { ...process.env, PATH: `${path.dirname(CLI === 'aws' ? '/usr/bin/aws' : CLI)}:${process.env.PATH ?? ''}`, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    }).catch((err: { stderr?: string; stdout?: string; message: string }) => {
-      throw new Error(`the README's script failed:\n${err.stderr ?? ''}\n--- its output:\n${err.stdout ?? ''}`);
-    });
+    const { stdout, server } = await runAfterFirstJob('Object Lock, checksum and encryption jobs', 180_000);
     // What the README says the section prints.
     expect(stdout).toMatch(/\nGOVERNANCE\nON\n/);
     expect(stdout).toMatch(/\naws:kms\tarn:aws:kms:us-east-1:123456789012:key\/1234abcd-12ab-34cd-56ef-1234567890ab\tTrue\n/);
@@ -158,5 +168,21 @@ describe('README', () => {
       ['photos', '2024/photo%20missing.jpg', '', 'failed', '404', 'NoSuchKey', 'The specified key does not exist.'],
     ]);
     s3.destroy();
-  });
+  }, 240_000);
+
+  it.skipIf(!hasCli)('"Replication", after the first job, runs as written', async () => {
+    const { stdout } = await runAfterFirstJob('Replication', 120_000);
+    // What the README says the last two lines print: one version id, COMPLETED and REPLICA.
+    const m = /\n(\S+)\tCOMPLETED\n(\S+)\tREPLICA\tSTANDARD_IA\tcamera\nJOB=/.exec(stdout);
+    expect(m, stdout).not.toBeNull();
+    expect(m?.[2]).toBe(m?.[1]);
+  }, 180_000);
+
+  it.skipIf(!hasCli)('"Generated manifests", after the first job, runs as written', async () => {
+    const { stdout } = await runAfterFirstJob('Generated manifests', 120_000);
+    // The three photos under 2024/ (the first job's missing one never existed), and the output's descriptor.
+    expect(stdout).toMatch(/^Complete: 3 succeeded, 0 failed of 3 tasks/m);
+    const jobId = /^JOB=(\S+)$/m.exec(stdout)?.[1];
+    expect(stdout).toContain(`"ObjectArn": "arn:aws:s3:::reports/generated/${jobId}/manifest.json"`);
+  }, 180_000);
 });

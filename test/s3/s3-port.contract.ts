@@ -274,6 +274,44 @@ export function s3PortContract(name: string, setup: () => Promise<PortFixture>):
       });
     });
 
+    describe('listings (manifest generators)', () => {
+      it('listObjects pages in key order from startAfter, under a prefix, keys that need encoding intact; the bucket owner checked', async () => {
+        const keys = ['a/1', 'a/2 + ü%', 'a/3,"q"', 'b/1', 'a/4 +'];
+        const { f, bucket } = await bucketWith(keys);
+        const first = await f.port.listObjects(bucket, { prefix: 'a/', maxKeys: 2 });
+        expect(first.objects.map((o) => o.key)).toEqual(['a/1', 'a/2 + ü%']);
+        expect(first.isTruncated).toBe(true);
+        expect(first.objects[0]).toMatchObject({ size: 'body of a/1'.length, storageClass: 'STANDARD' });
+        expect(first.objects[0]?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+        expect(Math.abs(Date.now() - (first.objects[0]?.lastModified ?? 0))).toBeLessThan(60_000);
+        const rest = await f.port.listObjects(bucket, { prefix: 'a/', startAfter: 'a/2 + ü%' });
+        expect(rest.objects.map((o) => o.key)).toEqual(['a/3,"q"', 'a/4 +']);
+        expect(rest.isTruncated).toBe(false);
+        expect((await f.port.listObjects(bucket, { expectedBucketOwner: f.ownerAccount })).objects).toHaveLength(5);
+        expect(await portError(f.port.listObjects(bucket, { expectedBucketOwner: '999988887777' }))).toEqual({ code: 'AccessDenied', status: 403 });
+        expect(await portError(f.port.listObjects(`${bucket}-missing`))).toEqual({ code: 'NoSuchBucket', status: 404 });
+      });
+
+      it('listObjectVersions pages every version, newest first per key, from a key and version marker', async () => {
+        const { f, bucket } = await bucketWith(['k 1', 'k 1', 'k2'], true);
+        const all = await f.port.listObjectVersions(bucket);
+        expect(all.versions.map((v) => [v.key, v.isLatest])).toEqual([
+          ['k 1', true],
+          ['k 1', false],
+          ['k2', true],
+        ]);
+        const page = await f.port.listObjectVersions(bucket, { maxKeys: 1 });
+        expect(page.isTruncated).toBe(true);
+        const next = await f.port.listObjectVersions(bucket, { keyMarker: page.nextKeyMarker, versionIdMarker: page.nextVersionIdMarker });
+        expect(next.versions.map((v) => v.versionId)).toEqual(all.versions.slice(1).map((v) => v.versionId));
+      });
+
+      it('headObject says the encryption', async () => {
+        const { f, bucket } = await bucketWith(['k']);
+        expect((await f.port.headObject({ bucket, key: 'k' })).encryption).toEqual({ algorithm: 'AES256' });
+      });
+    });
+
     describe('updateObjectEncryption', () => {
       const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-1111-4111-8111-111111111111';
       it('records SSE-KMS with the key (and a bucket key) in place: HeadObject shows it, the ETag and LastModified stay', async () => {

@@ -278,6 +278,7 @@ export function writeObjectHeaders(
   for (const [name, value] of Object.entries(encryptionHeaders(info.encryption))) if (value !== undefined) res.setHeader(name, value);
   if (info.storageClass !== 'STANDARD') res.setHeader('x-amz-storage-class', info.storageClass);
   if (info.tagCount > 0) res.setHeader('x-amz-tagging-count', String(info.tagCount));
+  if (info.replicationStatus !== undefined) res.setHeader('x-amz-replication-status', info.replicationStatus);
   const restore = restoreHeader(info);
   if (restore) res.setHeader('x-amz-restore', restore);
   if (info.lock.mode !== undefined && info.lock.retainUntil !== undefined) {

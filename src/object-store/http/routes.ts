@@ -6,6 +6,7 @@
 import * as bucket from './routes/bucket.js';
 import * as multipart from './routes/multipart.js';
 import * as object from './routes/object.js';
+import * as replication from './routes/replication.js';
 import * as sub from './routes/subresource.js';
 import { header, type S3Request } from './request.js';
 
@@ -103,13 +104,9 @@ export const ROUTES: readonly S3Route[] = [
   ),
   route('GetBucketTagging', 'GET', 'bucket', 'tagging', bucket.unsetConfiguration('NoSuchTagSet', 'The TagSet does not exist')),
   route('GetBucketWebsite', 'GET', 'bucket', 'website', bucket.unsetConfiguration('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration')),
-  route(
-    'GetBucketReplication',
-    'GET',
-    'bucket',
-    'replication',
-    bucket.unsetConfiguration('ReplicationConfigurationNotFoundError', 'The replication configuration was not found'),
-  ),
+  route('GetBucketReplication', 'GET', 'bucket', 'replication', replication.getBucketReplication),
+  route('PutBucketReplication', 'PUT', 'bucket', 'replication', replication.putBucketReplication),
+  route('DeleteBucketReplication', 'DELETE', 'bucket', 'replication', replication.deleteBucketReplication),
 
   route('GetObject', 'GET', 'object', '', object.getObject),
   route('HeadObject', 'HEAD', 'object', '', object.headObject),

@@ -15,6 +15,7 @@ import type {
   LockMode,
   ObjectLock,
   ObjectMetadata,
+  ReplicaWrite,
   ServerSideEncryption,
   StorageClass,
   Tag,
@@ -45,6 +46,8 @@ export interface Core {
   readonly maxCopySourceBytes: number;
   /** Bucket rows by name; every write to a bucket row drops its entry (one process owns the DB). */
   readonly buckets: Map<string, BucketRow>;
+  /** Whether a replication destination bucket ARN is on another store (not checked here). */
+  readonly isRemoteDestination: (bucketArn: string) => boolean;
   /** Told of stored metadata names a read skipped (rows.ts readableUser). */
   readonly onSkippedMetadata?: (skipped: SkippedMetadata) => void;
   now(): number;
@@ -145,11 +148,21 @@ export function lockRefusal(row: VersionRow, now: number, bypassGovernance: bool
  * version id (Enabled), or the `null` version replacing the previous one (never enabled,
  * Suspended). Returns the version id and the blobs no longer referenced. Call in a transaction.
  */
-export function writeVersion(core: Core, bucket: BucketRow, fields: NewVersion): { versionId: string; garbage: string[]; seq: number } {
-  const versionId = bucket.versioning === 'Enabled' ? newVersionId() : 'null';
+export function writeVersion(
+  core: Core,
+  bucket: BucketRow,
+  fields: NewVersion,
+  replica?: ReplicaWrite,
+): { versionId: string; garbage: string[]; seq: number } {
+  const versionId = replica?.versionId ?? (bucket.versioning === 'Enabled' ? newVersionId() : 'null');
   const garbage: string[] = [];
-  if (versionId === 'null') {
-    const existing = core.st.version.get(bucket.name, fields.key, 'null');
+  // A replica keeps its source's version id: a version of that id already here is an earlier
+  // replica of the same source version, and is replaced (a replicated version is kept once).
+  if (versionId === 'null' || replica?.versionId !== undefined) {
+    const existing = core.st.version.get(bucket.name, fields.key, versionId);
+    if (existing && replica?.versionId !== undefined && existing.replication_status !== 'REPLICA') {
+      throw new S3Error('InvalidRequest', `A version ${versionId} of this key exists and is no replica: a replica never replaces it`);
+    }
     if (existing) {
       const refusal = lockRefusal(existing, core.now(), false);
       if (refusal) throw accessDenied(refusal);
@@ -159,8 +172,30 @@ export function writeVersion(core: Core, bucket: BucketRow, fields: NewVersion):
   }
   core.st.clearLatest.run(bucket.name, fields.key);
   const info = core.st.insertVersion.run({ ...fields, version_id: versionId, is_latest: 1 });
-  return { versionId, garbage, seq: Number(info.lastInsertRowid) };
+  const seq = Number(info.lastInsertRowid);
+  if (replica !== undefined) core.st.setReplicationStatus.run('REPLICA', seq);
+  return { versionId, garbage, seq };
 }
+
+/**
+ * A replica write, checked: the destination bucket must be versioned (S3 replicates only into
+ * versioned buckets), and a kept version id must be one this store could have made and a reader
+ * can render (no `null`: a versioned source never has one to replicate).
+ */
+export function checkedReplica(bucket: BucketRow, replica: ReplicaWrite | undefined): ReplicaWrite | undefined {
+  if (replica === undefined) return undefined;
+  if (bucket.versioning !== 'Enabled') {
+    throw new S3Error('InvalidRequest', 'A replica can only be written to a bucket with versioning enabled');
+  }
+  const id = replica.versionId;
+  if (id !== undefined && (id === 'null' || !REPLICA_VERSION_ID.test(id))) {
+    throw new S3Error('InvalidArgument', `Invalid replica version id: ${id}`, { fields: { ArgumentName: 'x-s3batch-replica-version-id', ArgumentValue: id } });
+  }
+  return replica;
+}
+
+/** The version ids a replica may keep: S3's and this store's alphabets, at most 1,024 characters. */
+export const REPLICA_VERSION_ID = /^[A-Za-z0-9._+/=-]{1,1024}$/;
 
 /** Removes one version row; the newest remaining version becomes the latest. Call in a transaction. */
 export function removeVersion(core: Core, row: VersionRow): string[] {

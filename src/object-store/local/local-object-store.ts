@@ -20,13 +20,14 @@ import type {
   VersioningStatus,
 } from '../object-store.js';
 import { validateBucketName } from '../validate.js';
-import { migrate } from '../../store/sqlite/migrations.js';
+import { migrate } from '../../lib/sqlite-migrations.js';
 import { BlobFiles } from './blob-files.js';
 import { ownedBucket, type Core, type SkippedMetadata } from './core.js';
 import { listObjects, listObjectVersions, listUploads } from './listing.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from './multipart.js';
 import { copyObject, deleteObject, deleteObjects, getObject, headObject, putObject } from './objects.js';
 import { aclOf, lockRuleOf, prepareStatements, type BucketRow } from './rows.js';
+import { deleteBucketReplication, getBucketReplication, putBucketReplication, setReplicationStatus } from './replication.js';
 import { OBJECT_STORE_MIGRATIONS } from './schema.js';
 import {
   getObjectAcl,
@@ -52,6 +53,11 @@ export interface LocalObjectStoreOptions {
   readonly now?: () => number;
   /** Called once at open with what the start-up sweep removed. */
   readonly onSweep?: (removed: { temp: number; orphans: number }) => void;
+  /**
+   * Replication destinations on other stores (config file `replication.destinations`): a
+   * PutBucketReplication naming one is not checked against this store's buckets.
+   */
+  readonly isRemoteDestination?: (bucketArn: string) => boolean;
   /** Called when a read skips stored metadata names no HTTP header can carry (rows.ts readableUser). */
   readonly onSkippedMetadata?: (skipped: SkippedMetadata) => void;
 }
@@ -84,6 +90,7 @@ export async function openLocalObjectStore(options: LocalObjectStoreOptions): Pr
       restoreDelayMs: options.restoreDelayMs ?? DEFAULT_RESTORE_DELAY_MS,
       maxCopySourceBytes: options.maxCopySourceBytes ?? MAX_COPY_SOURCE_BYTES,
       buckets: new Map(),
+      isRemoteDestination: options.isRemoteDestination ?? (() => false),
       ...(options.onSkippedMetadata ? { onSkippedMetadata: options.onSkippedMetadata } : {}),
       now: options.now ?? Date.now,
     };
@@ -187,6 +194,9 @@ function createLocalObjectStore(core: Core): ObjectStore {
               'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.',
             );
           }
+          if (row.replication_json !== null && status !== 'Enabled') {
+            throw new S3Error('InvalidBucketState', 'A replication configuration is present on this bucket, so the versioning state cannot be changed.');
+          }
           st.setVersioning.run(status, row.name);
           core.buckets.delete(row.name);
         }).immediate();
@@ -224,6 +234,11 @@ function createLocalObjectStore(core: Core): ObjectStore {
           core.buckets.delete(row.name);
         }).immediate();
       }),
+
+    getBucketReplication: (account, bucket) => later(() => getBucketReplication(core, account, bucket)),
+    putBucketReplication: (account, bucket, config) => later(() => putBucketReplication(core, account, bucket, config)),
+    deleteBucketReplication: (account, bucket) => later(() => deleteBucketReplication(core, account, bucket)),
+    setReplicationStatus: (account, ref, status) => later(() => setReplicationStatus(core, account, ref, status)),
 
     getBucketAcl: (account, bucket) => later((): AccessControlPolicy => aclOf(ownedBucket(core, account, bucket))),
 

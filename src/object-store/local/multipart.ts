@@ -23,6 +23,7 @@ import type {
   ObjectLock,
   PartResult,
   PutObjectResult,
+  ReplicaWrite,
   UploadIntegrity,
   UploadPartCopyInput,
   UploadPartInput,
@@ -31,6 +32,7 @@ import { validateKey, isArchived } from '../validate.js';
 import { segmentStream, type Segment } from './blob-files.js';
 import {
   checkCopySourceConditions,
+  checkedReplica,
   checkWriteConditions,
   newUploadId,
   ownedBucket,
@@ -64,6 +66,7 @@ export function createMultipartUpload(core: Core, account: string, input: Create
       throw new S3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
     }
   }
+  const replica = checkedReplica(bucket, input.replica);
   const uploadId = newUploadId();
   core.st.insertUpload.run({
     upload_id: uploadId,
@@ -79,6 +82,7 @@ export function createMultipartUpload(core: Core, account: string, input: Create
     checksum_type: type ?? null,
     lock_json: input.lock ? JSON.stringify(input.lock) : null,
   });
+  if (replica !== undefined) core.st.setUploadReplica.run(JSON.stringify(replica), uploadId);
   return { uploadId };
 }
 
@@ -269,7 +273,7 @@ export function completeMultipartUpload(core: Core, account: string, input: Comp
         restore_ready_ms: null,
         restore_expiry_ms: null,
         ...lock,
-      });
+      }, upload.replica_json === null ? undefined : checkedReplica(bucket, JSON.parse(upload.replica_json) as ReplicaWrite));
       const used = new Set(chosen.map((p) => p.part_number));
       const unused = [...stored.values()].filter((p) => !used.has(p.part_number) && p.blob !== null).map((p) => p.blob as string);
       core.st.deleteParts.run(input.uploadId);

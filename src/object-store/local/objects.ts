@@ -26,6 +26,7 @@ const SMALL_READ_BYTES = 256 * 1024;
 import {
   EMPTY_METADATA,
   checkCopySourceConditions,
+  checkedReplica,
   checkReadConditions,
   checkWriteConditions,
   etagMatches,
@@ -90,7 +91,7 @@ export async function putObject(core: Core, account: string, input: PutObjectInp
           parts_json: null,
           restore_ready_ms: null,
           restore_expiry_ms: null,
-        });
+        }, checkedReplica(current, input.replica));
         return { ...written, bucket: current };
       })
       .immediate();

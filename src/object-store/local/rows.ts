@@ -16,6 +16,7 @@ import type {
   Tag,
   UploadInfo,
 } from '../object-store.js';
+import type { ReplicationStatus } from '../../domain/replication.js';
 import { metadataNameProblem } from '../../lib/user-metadata.js';
 import type { Segment } from './blob-files.js';
 
@@ -28,6 +29,8 @@ export interface BucketRow {
   object_lock: number;
   lock_rule_json: string | null;
   acl_json: string;
+  /** Migration 2: the replication configuration (JSON) or null. */
+  replication_json: string | null;
 }
 
 export interface VersionRow {
@@ -55,9 +58,11 @@ export interface VersionRow {
   lock_mode: string | null;
   lock_until_ms: number | null;
   legal_hold: number | null;
+  /** Migration 2: x-amz-replication-status, or null. Never carried by a copy (S3's copies have none). */
+  replication_status: string | null;
 }
 
-export type NewVersion = Omit<VersionRow, 'seq' | 'is_latest' | 'version_id'>;
+export type NewVersion = Omit<VersionRow, 'seq' | 'is_latest' | 'version_id' | 'replication_status'>;
 
 export interface UploadRow {
   upload_id: string;
@@ -72,6 +77,8 @@ export interface UploadRow {
   checksum_algorithm: string | null;
   checksum_type: string | null;
   lock_json: string | null;
+  /** Migration 3: a replica's upload ({"versionId"?}), or null. */
+  replica_json: string | null;
 }
 
 export interface PartRow {
@@ -95,7 +102,7 @@ export function prepareStatements(db: Database.Database) {
   return {
     bucket: db.prepare<[string], BucketRow>('SELECT * FROM buckets WHERE name = ?'),
     bucketsOf: db.prepare<[string], BucketRow>('SELECT * FROM buckets WHERE owner = ? ORDER BY name'),
-    insertBucket: db.prepare<[BucketRow]>(
+    insertBucket: db.prepare<[Omit<BucketRow, 'replication_json'>]>(
       `INSERT INTO buckets (name, owner, created_ms, region, versioning, object_lock, lock_rule_json, acl_json)
        VALUES (@name, @owner, @created_ms, @region, @versioning, @object_lock, @lock_rule_json, @acl_json)`,
     ),
@@ -103,6 +110,8 @@ export function prepareStatements(db: Database.Database) {
     setVersioning: db.prepare<[string, string]>('UPDATE buckets SET versioning = ? WHERE name = ?'),
     setLock: db.prepare<[number, string | null, string]>('UPDATE buckets SET object_lock = ?, lock_rule_json = ? WHERE name = ?'),
     setBucketAcl: db.prepare<[string, string]>('UPDATE buckets SET acl_json = ? WHERE name = ?'),
+    setReplication: db.prepare<[string | null, string]>('UPDATE buckets SET replication_json = ? WHERE name = ?'),
+    setReplicationStatus: db.prepare<[string | null, number]>('UPDATE versions SET replication_status = ? WHERE seq = ?'),
     anyVersion: db.prepare<[string], number>('SELECT 1 FROM versions WHERE bucket = ? LIMIT 1').pluck(),
 
     latest: db.prepare<[string, Buffer], VersionRow>('SELECT * FROM versions WHERE bucket = ? AND key = ? AND is_latest = 1'),
@@ -114,7 +123,7 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE versions SET is_latest = 1 WHERE seq = (
          SELECT seq FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1)`,
     ),
-    insertVersion: db.prepare<[VersionRow | (NewVersion & { version_id: string; is_latest: number })]>(
+    insertVersion: db.prepare<[NewVersion & { version_id: string; is_latest: number }]>(
       `INSERT INTO versions (bucket, key, version_id, is_latest, delete_marker, owner, last_modified_ms, size, etag,
          storage_class, meta_json, tags_json, acl_json, checksum_algorithm, checksum_value, checksum_type, segments_json,
          parts_json, restore_ready_ms, restore_expiry_ms, lock_mode, lock_until_ms, legal_hold)
@@ -139,12 +148,13 @@ export function prepareStatements(db: Database.Database) {
     allSegments: db.prepare<[], string>(`SELECT segments_json FROM versions WHERE segments_json <> '[]'`).pluck(),
 
     upload: db.prepare<[string], UploadRow>('SELECT * FROM uploads WHERE upload_id = ?'),
-    insertUpload: db.prepare<[UploadRow]>(
+    insertUpload: db.prepare<[Omit<UploadRow, 'replica_json'>]>(
       `INSERT INTO uploads (upload_id, bucket, key, owner, initiated_ms, storage_class, meta_json, tags_json, acl_json,
          checksum_algorithm, checksum_type, lock_json)
        VALUES (@upload_id, @bucket, @key, @owner, @initiated_ms, @storage_class, @meta_json, @tags_json, @acl_json,
          @checksum_algorithm, @checksum_type, @lock_json)`,
     ),
+    setUploadReplica: db.prepare<[string, string]>('UPDATE uploads SET replica_json = ? WHERE upload_id = ?'),
     deleteUpload: db.prepare<[string]>('DELETE FROM uploads WHERE upload_id = ?'),
     uploadsOfBucket: db.prepare<[string], string>('SELECT upload_id FROM uploads WHERE bucket = ?').pluck(),
     listUploads: db.prepare<[string, Buffer, Buffer, number, number, string, number], UploadRow>(
@@ -320,6 +330,7 @@ export function infoOf(bucket: BucketRow, row: VersionRow, now: number, skipped?
     lock: lockOf(row),
     owner: row.owner,
     encryption: meta.sse ?? DEFAULT_ENCRYPTION,
+    ...(row.replication_status !== null ? { replicationStatus: row.replication_status as ReplicationStatus } : {}),
   };
 }
 

@@ -1,13 +1,13 @@
 /**
  * The object store's metadata schema (`objects.db`), as numbered append-only migrations applied
- * by the same runner as the job store (src/store/sqlite/migrations.ts). Never edit a shipped
+ * by the same runner as the job store (src/lib/sqlite-migrations.ts). Never edit a shipped
  * migration; add the next number.
  *
  * Keys are BLOBs holding their UTF-8 bytes: SQLite compares BLOBs with memcmp, which is S3's
  * listing order (UTF-8 binary), and any byte string — NUL included — round-trips. Times are
  * epoch milliseconds in `*_ms` columns; what is only read back whole is JSON text.
  */
-import type { Migration } from '../../store/sqlite/migrations.js';
+import type { Migration } from '../../lib/sqlite-migrations.js';
 
 export const OBJECT_STORE_MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -91,6 +91,25 @@ export const OBJECT_STORE_MIGRATIONS: readonly Migration[] = Object.freeze([
         last_modified_ms INTEGER NOT NULL,
         PRIMARY KEY (upload_id, part_number)
       ) STRICT;
+    `,
+  },
+  {
+    version: 2,
+    name: 'bucket replication configuration, replication status of versions',
+    sql: `
+      -- PutBucketReplication's configuration (domain/replication.ts ReplicationConfiguration) or NULL
+      ALTER TABLE buckets ADD COLUMN replication_json TEXT;
+      -- x-amz-replication-status: COMPLETED on a replicated source version, REPLICA on a replica; NULL = none
+      ALTER TABLE versions ADD COLUMN replication_status TEXT
+        CHECK (replication_status IN ('COMPLETED', 'PENDING', 'FAILED', 'REPLICA'));
+    `,
+  },
+  {
+    version: 3,
+    name: 'replica multipart uploads',
+    sql: `
+      -- A replica's upload (s3batch's replica extension): {"versionId"?} taken at completion, or NULL
+      ALTER TABLE uploads ADD COLUMN replica_json TEXT;
     `,
   },
 ] satisfies Migration[]);

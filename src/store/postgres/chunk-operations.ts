@@ -21,6 +21,8 @@ import {
   type ChunkCounts,
   type ChunkOutcome,
   type JobStore,
+  type ListingCheckpoint,
+  type StoredChunkRecords,
   type ReportLength,
   type ReportPartStatus,
 } from '../job-store.js';
@@ -35,6 +37,7 @@ import {
   doneTasksOf,
   leaseLostReason,
   notFound,
+  prepareListing,
   prepareNewChunk,
   PROGRESS_COLUMN_LIST,
   toClaimed,
@@ -57,12 +60,16 @@ export type ChunkOperations = Pick<
   | 'readReportParts'
   | 'reportLength'
   | 'deleteChunks'
+  | 'listingCheckpoint'
+  | 'readChunkRecords'
 >;
 
 /** Report parts read per query: a few hundred KB, never the whole report. */
 const REPORT_PAGE_PARTS = 8;
 /** Chunks deleted per transaction (their report parts and records go with them by cascade). */
 const DELETE_BATCH_CHUNKS = 64;
+/** Chunks read per query by readChunkRecords: a few MB of records at most. */
+const RECORDS_PAGE_CHUNKS = 16;
 
 /** A pooled connection inside a transaction, or the pool itself. */
 type Queryable = { query(text: string, params: unknown[]): Promise<{ rowCount: number | null }> };
@@ -146,9 +153,29 @@ export function createChunkOperations(db: Db, now: () => number): ChunkOperation
     }
   }
 
+  async function* chunkRecords(jobId: string): AsyncGenerator<StoredChunkRecords> {
+    await assertJob(db, jobId);
+    let from = 0;
+    for (;;) {
+      // Keyset-paged, as reportParts: no connection is held while the consumer uploads.
+      const { rows } = await db.query<{ chunk_index: number; task_count: number; locator_json: string; body: Buffer | null }>(
+        `SELECT c.chunk_index, c.task_count, c.locator_json, r.body FROM job_chunks c
+         LEFT JOIN job_chunk_records r ON r.job_id = c.job_id AND r.chunk_index = c.chunk_index
+         WHERE c.job_id = $1 AND c.chunk_index >= $2 ORDER BY c.chunk_index LIMIT $3`,
+        [jobId, from, RECORDS_PAGE_CHUNKS],
+      );
+      for (const row of rows) {
+        yield { index: row.chunk_index, taskCount: row.task_count, locator: JSON.parse(row.locator_json) as unknown, records: row.body ?? undefined };
+      }
+      if (rows.length < RECORDS_PAGE_CHUNKS) return;
+      from = rows[rows.length - 1]!.chunk_index + 1;
+    }
+  }
+
   return {
     addChunks: async (jobId, chunks, options) => {
       const prepared = chunks.map(prepareNewChunk);
+      const listing = prepareListing(options);
       return db.tx(async (client) => {
         // The job row first: concurrent addChunks of one job take turns, so the final check sees
         // every chunk, and the lock order matches completions' (chunk rows are not locked here).
@@ -201,6 +228,19 @@ export function createChunkOperations(db: Db, now: () => number): ChunkOperation
             );
           }
           await client.query('INSERT INTO job_chunk_sets (job_id, final_ms) VALUES ($1, $2) ON CONFLICT DO NOTHING', [jobId, now()]);
+          if (listing?.generatedManifestJson !== undefined) {
+            await client.query('UPDATE jobs SET generated_manifest_json = $1 WHERE id = $2', [listing.generatedManifestJson, jobId]);
+          }
+        }
+        if (listing?.position) {
+          // A stale lister (resumed from an older position) never moves the position back.
+          await client.query(
+            `INSERT INTO job_listings (job_id, cursor_json, scanned, done, updated_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (job_id) DO UPDATE SET cursor_json = excluded.cursor_json, scanned = excluded.scanned,
+               done = excluded.done, updated_ms = excluded.updated_ms
+             WHERE excluded.scanned >= job_listings.scanned`,
+            [jobId, listing.position.cursorJson, listing.position.scanned, listing.position.done, now()],
+          );
         }
         await client.query('UPDATE jobs SET total_tasks = $1 WHERE id = $2', [totals.tasks, jobId]);
         return { added, chunks: totals.n, totalTasks: totals.tasks };
@@ -332,6 +372,19 @@ export function createChunkOperations(db: Db, now: () => number): ChunkOperation
 
     readReportParts: (jobId, status) => reportParts(jobId, status),
 
+    listingCheckpoint: async (jobId): Promise<ListingCheckpoint | undefined> => {
+      await assertJob(db, jobId);
+      const { rows } = await db.query<{ cursor_json: string; scanned: number; done: boolean; updated_ms: number }>(
+        'SELECT cursor_json, scanned, done, updated_ms FROM job_listings WHERE job_id = $1',
+        [jobId],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      return { cursor: JSON.parse(row.cursor_json) as unknown, scanned: row.scanned, done: row.done, updatedMs: row.updated_ms };
+    },
+
+    readChunkRecords: (jobId) => chunkRecords(jobId),
+
     reportLength: async (jobId): Promise<ReportLength> => {
       await assertJob(db, jobId);
       const { rows } = await db.query<{ status: string; bytes: number }>(
@@ -356,6 +409,7 @@ export function createChunkOperations(db: Db, now: () => number): ChunkOperation
         if ((rowCount ?? 0) < DELETE_BATCH_CHUNKS) break;
       }
       await db.query('DELETE FROM job_chunk_sets WHERE job_id = $1', [jobId]);
+      await db.query('DELETE FROM job_listings WHERE job_id = $1', [jobId]);
       return deleted;
     },
   };

@@ -46,20 +46,23 @@ export interface PoolOptions {
   readonly onIdleError?: (err: Error) => void;
 }
 
-export function createPool(options: PoolOptions): pg.Pool {
+/** The settings of every connection of a store, pooled or not. */
+export function clientConfig(options: PoolOptions): pg.ClientConfig {
   if (!SCHEMA_NAME.test(options.schema)) {
     throw new PostgresStoreError('BadConfig', `The PostgreSQL schema name ${JSON.stringify(options.schema)} must match ${SCHEMA_NAME.source}`);
   }
-  const pool = new pg.Pool({
+  return {
     connectionString: options.connectionString,
     // A startup parameter rather than a SET after connecting: every connection has it before its
     // first query, with no window where a query could run against the default schema.
     options: `-c search_path=${options.schema}`,
-    max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    idleTimeoutMillis: 30_000,
     types: TYPES,
-  });
+  };
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(options), max: options.max ?? 10, idleTimeoutMillis: 30_000 });
   // Without a listener an idle connection's error (the server restarting) would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
   return pool;
@@ -130,6 +133,13 @@ export function createDb(pool: pg.Pool, name: string): Db {
           throw translateError(err);
         }
         let broken = false;
+        // A checked-out connection that breaks between two queries emits 'error' on itself: without
+        // a listener that would be an uncaught exception (a database restart must never crash the
+        // node). The next query fails, and the connection is not given back.
+        const onError = (): void => {
+          broken = true;
+        };
+        client.on('error', onError);
         try {
           await client.query('BEGIN');
           const result = await fn(client);
@@ -145,6 +155,7 @@ export function createDb(pool: pg.Pool, name: string): Db {
           throw translateError(err);
         } finally {
           // A connection whose ROLLBACK failed is not given back to other callers.
+          client.off('error', onError);
           client.release(broken || undefined);
         }
       }
@@ -158,12 +169,17 @@ export function createDb(pool: pg.Pool, name: string): Db {
         throw translateError(err);
       }
       let broken = false;
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         return await fn(client);
       } catch (err) {
         broken = true;
         throw translateError(err);
       } finally {
+        client.off('error', onError);
         client.release(broken || undefined);
       }
     },

@@ -121,6 +121,63 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
   },
   {
     version: 2,
+    name: 'nodes, the embedded store node, live progress',
+    sql: `
+      -- Nodes sharing the database (ClusterStore): a process registers its node id with a random
+      -- instance token and refreshes heartbeat_ms; another process may take the id only once the
+      -- heartbeat is stale (the node died) or after a clean deregistration.
+      CREATE TABLE nodes (
+        id           TEXT    NOT NULL PRIMARY KEY,
+        instance     TEXT    NOT NULL,
+        role         TEXT    NOT NULL CHECK (role IN ('serve', 'worker')),
+        url          TEXT,
+        host         TEXT    NOT NULL,
+        pid          INTEGER NOT NULL,
+        started_ms   BIGINT  NOT NULL,
+        heartbeat_ms BIGINT  NOT NULL
+      );
+
+      -- The one serve node whose embedded object store the other nodes use (at most one row).
+      CREATE TABLE store_node (
+        singleton  BOOLEAN NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+        node_id    TEXT    NOT NULL,
+        url        TEXT    NOT NULL,
+        claimed_ms BIGINT  NOT NULL
+      );
+
+      -- Tasks a node finished in chunks it has not committed yet (replaced by the node about once a
+      -- second). Readers count a row only while its chunk is still leased under lease_token, so a
+      -- committed chunk is never counted here and in the job's counters at once.
+      CREATE TABLE job_live_progress (
+        node_id     TEXT    NOT NULL,
+        job_id      TEXT    NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        chunk_index INTEGER NOT NULL,
+        lease_token TEXT    NOT NULL,
+        succeeded   INTEGER NOT NULL CHECK (succeeded >= 0),
+        failed      INTEGER NOT NULL CHECK (failed >= 0),
+        updated_ms  BIGINT  NOT NULL,
+        PRIMARY KEY (node_id, job_id, chunk_index)
+      );
+      CREATE INDEX job_live_progress_job ON job_live_progress (job_id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13), written by
+      -- addChunks in the transaction that stores the chunks cut up to it (SQLite migration 7).
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     BIGINT  NOT NULL CHECK (scanned >= 0),
+        done        BOOLEAN NOT NULL,
+        updated_ms  BIGINT  NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
     name: 'dashboard sessions',
     sql: `
       -- See the SQLite store's migration 8: id is a SHA-256 of the cookie's value; idle_expires_ms

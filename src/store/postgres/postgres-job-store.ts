@@ -9,17 +9,20 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import type pg from 'pg';
+import pg from 'pg';
 
 import type { Job } from '../../domain/job.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
 import { decideStatusRequest, isTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import { JobStoreError, type JobStore, type NewJob } from '../job-store.js';
 import { JOB_COLUMN_LIST, newJobToInsertParams, rowStatus, rowToJob, type JobRow } from '../rows/job-row.js';
 import { applyPatch, stateAfterStatusChange, stateWithoutStatusChange, type JobStateParams } from '../rows/job-state.js';
 import { createChunkOperations } from './chunk-operations.js';
+import type { ClusterStore } from '../cluster-store.js';
+import { createPostgresCluster } from './cluster.js';
 import { createDashboardOperations, jobPageSql } from './dashboard-operations.js';
-import { createDb, createPool, type Db } from './connection.js';
+import { clientConfig, createDb, createPool, type Db } from './connection.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 
 export interface PostgresJobStoreOptions {
@@ -82,14 +85,22 @@ const FIND_JOBS_SQL = `
  * const store = await openPostgresJobStore({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
  */
 export async function openPostgresJobStore(options: PostgresJobStoreOptions): Promise<JobStore> {
+  return (await openPostgresStores(options)).jobs;
+}
+
+/**
+ * The JobStore and the ClusterStore of many nodes over one pool; closing the JobStore closes both.
+ */
+export async function openPostgresStores(options: PostgresJobStoreOptions): Promise<{ jobs: JobStore; cluster: ClusterStore }> {
   const schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
   const now = options.now ?? Date.now;
-  const pool = createPool({
+  const poolOptions = {
     connectionString: options.connectionString,
     schema,
     ...(options.maxConnections !== undefined ? { max: options.maxConnections } : {}),
     ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
-  });
+  };
+  const pool = createPool(poolOptions);
   const db = createDb(pool, `${redact(options.connectionString)} (schema ${schema})`);
   try {
     if (!options.skipMigrations) await runMigrations(db, schema, now());
@@ -97,7 +108,19 @@ export async function openPostgresJobStore(options: PostgresJobStoreOptions): Pr
     await db.close();
     throw err;
   }
-  return createPostgresJobStore(db, now);
+  const config = clientConfig(poolOptions);
+  const cluster = createPostgresCluster({ db, schema, connect: () => new pg.Client(config) });
+  const jobs = createPostgresJobStore(db, now);
+  return {
+    jobs: {
+      ...jobs,
+      close: async () => {
+        await cluster.close();
+        await jobs.close();
+      },
+    },
+    cluster,
+  };
 }
 
 /**
@@ -241,6 +264,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             state.confirmed_early = 1;
             break;
           case 'transition':
+            assertTransition(jobId, from, outcome.to);
             state = stateAfterStatusChange(row, from, outcome.to, nowMs);
             break;
         }
@@ -277,6 +301,7 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
             current,
           );
         }
+        assertTransition(jobId, current, to);
         return writeState(client, row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
       }),
 
@@ -302,6 +327,14 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
       const row = rows[0];
       if (!row) throw new Error(`secret ${name} vanished after its insert`);
       return Buffer.from(row.value);
+    },
+
+    databaseTimeMs: async () => {
+      // clock_timestamp(), not now(): now() is the transaction's start, and this wants the instant.
+      const { rows } = await db.query<{ ms: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS ms');
+      const row = rows[0];
+      if (!row) throw new Error('SELECT clock_timestamp() returned no row');
+      return row.ms;
     },
 
     ...chunks,

@@ -6,6 +6,7 @@
 import type { JobProgress } from '../../domain/job.js';
 import {
   JobStoreError,
+  type AddChunksOptions,
   type ChunkCheckpoint,
   type ChunkOutcome,
   type ClaimedChunk,
@@ -173,3 +174,25 @@ export function checkCheckpoint(jobId: string, row: ChunkRow, checkpoint: ChunkC
   }
 }
 
+/** AddChunksOptions' listing and generated manifest, checked and turned into what the SQL takes. */
+export interface PreparedListing {
+  readonly position?: { readonly cursorJson: string; readonly scanned: number; readonly done: boolean };
+  readonly generatedManifestJson?: string;
+}
+
+export function prepareListing(options: AddChunksOptions): PreparedListing | undefined {
+  const { listing, generatedManifest } = options;
+  if (listing === undefined && generatedManifest === undefined) return undefined;
+  if (generatedManifest !== undefined && !options.final) throw new RangeError('addChunks: a generatedManifest comes with the final batch only');
+  if (listing === undefined) return { generatedManifestJson: JSON.stringify(generatedManifest) };
+  const cursorJson = JSON.stringify(listing.cursor) as string | undefined;
+  if (cursorJson === undefined) throw new RangeError('addChunks: the listing cursor is not a JSON value');
+  if (!Number.isSafeInteger(listing.scanned) || listing.scanned < 0) {
+    throw new RangeError(`addChunks: listing.scanned must be an integer ≥ 0, got ${listing.scanned}`);
+  }
+  if (listing.done && !options.final) throw new RangeError('addChunks: a listing that is done comes with the final batch');
+  return {
+    position: { cursorJson, scanned: listing.scanned, done: listing.done === true },
+    ...(generatedManifest !== undefined ? { generatedManifestJson: JSON.stringify(generatedManifest) } : {}),
+  };
+}

@@ -28,9 +28,11 @@ import {
   type ClaimedChunk,
   type CompleteChunkResult,
   type JobStore,
+  type ListingCheckpoint,
   type RenewLeasesResult,
   type ReportLength,
   type ReportPartStatus,
+  type StoredChunkRecords,
 } from '../job-store.js';
 import { prepareChunkStatements, type ChunkRow } from './chunk-statements.js';
 import {
@@ -43,10 +45,12 @@ import {
   doneTasksOf,
   leaseLostReason,
   notFound,
+  prepareListing,
   prepareNewChunk,
   toClaimed,
   toProgress,
   type PreparedChunk,
+  type PreparedListing,
 } from '../rows/chunk-rules.js';
 
 export type ChunkOperations = Pick<
@@ -62,6 +66,8 @@ export type ChunkOperations = Pick<
   | 'readReportParts'
   | 'reportLength'
   | 'deleteChunks'
+  | 'listingCheckpoint'
+  | 'readChunkRecords'
 >;
 
 /** Runs `fn` against the open database; every failure becomes a rejection (the store's `run`). */
@@ -71,6 +77,8 @@ export type RunInStore = <T>(fn: () => T) => Promise<T>;
 const REPORT_PAGE_PARTS = 8;
 /** Chunks deleted per transaction (each with up to two report blobs whose pages must be freed). */
 const DELETE_BATCH_CHUNKS = 64;
+/** Chunks read per query by readChunkRecords: a few MB of records at most. */
+const RECORDS_PAGE_CHUNKS = 16;
 
 /** The chunk row `token` holds, or LeaseLost (NotFound for an unknown job). */
 function heldChunk(
@@ -119,7 +127,7 @@ export function createChunkOperations(
   }
 
   const addChunksTx = db.transaction(
-    (jobId: string, chunks: readonly PreparedChunk[], final: boolean): AddChunksResult => {
+    (jobId: string, chunks: readonly PreparedChunk[], final: boolean, listing: PreparedListing | undefined): AddChunksResult => {
       assertJob(jobId);
       const sealed = sql.isFinal.get(jobId) !== undefined;
       let added = 0;
@@ -152,7 +160,9 @@ export function createChunkOperations(
           );
         }
         sql.markFinal.run(jobId, now());
+        if (listing?.generatedManifestJson !== undefined) sql.setGeneratedManifest.run(listing.generatedManifestJson, jobId);
       }
+      if (listing?.position) sql.putListing.run(jobId, listing.position.cursorJson, listing.position.scanned, listing.position.done ? 1 : 0, now());
       sql.setTotalTasks.run(totals.tasks, jobId);
       return { added, chunks: totals.n, totalTasks: totals.tasks };
     },
@@ -237,9 +247,26 @@ export function createChunkOperations(
     sql.deleteReportsFrom.run(jobId, floor ?? 0);
     sql.deleteRecordsFrom.run(jobId, floor ?? 0);
     const deleted = sql.deleteChunksFrom.run(jobId, floor ?? 0).changes;
-    if (floor === undefined) sql.deleteFinal.run(jobId);
+    if (floor === undefined) {
+      sql.deleteFinal.run(jobId);
+      sql.deleteListing.run(jobId);
+    }
     return { deleted, finished: floor === undefined };
   });
+
+  async function* chunkRecords(jobId: string): AsyncGenerator<StoredChunkRecords> {
+    await run(() => assertJob(jobId));
+    let from = 0;
+    for (;;) {
+      // Short queries, as for report parts: the consumer awaits uploads between chunks.
+      const page = await run(() => sql.recordsPage.all(jobId, from, RECORDS_PAGE_CHUNKS));
+      for (const row of page) {
+        yield { index: row.chunk_index, taskCount: row.task_count, locator: JSON.parse(row.locator_json) as unknown, records: row.body ?? undefined };
+      }
+      if (page.length < RECORDS_PAGE_CHUNKS) return;
+      from = page[page.length - 1]!.chunk_index + 1;
+    }
+  }
 
   async function* reportParts(jobId: string, status: ReportPartStatus): AsyncGenerator<Buffer> {
     if (!(REPORT_PART_STATUSES as readonly string[]).includes(status)) {
@@ -265,7 +292,17 @@ export function createChunkOperations(
 
   return {
     addChunks: (jobId, chunks, options) =>
-      run(() => addChunksTx.immediate(jobId, chunks.map(prepareNewChunk), options.final)),
+      run(() => addChunksTx.immediate(jobId, chunks.map(prepareNewChunk), options.final, prepareListing(options))),
+
+    listingCheckpoint: (jobId) =>
+      run((): ListingCheckpoint | undefined => {
+        assertJob(jobId);
+        const row = sql.listing.get(jobId);
+        if (!row) return undefined;
+        return { cursor: JSON.parse(row.cursor_json) as unknown, scanned: row.scanned, done: row.done === 1, updatedMs: row.updated_ms };
+      }),
+
+    readChunkRecords: (jobId) => chunkRecords(jobId),
 
     claimChunks: (jobId, owner, max, leaseMs, nowMs) =>
       run(() => {

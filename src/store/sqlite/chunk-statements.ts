@@ -1,5 +1,5 @@
 /**
- * The SQL of chunks, their records, leases and report parts (migrations 2–5), prepared once per connection. Each
+ * The SQL of chunks, their records, leases, report parts and generator listings (migrations 2–5, 7), prepared once per connection. Each
  * statement touches one chunk or one index range; none rewrites the job row beyond its counters.
  */
 import type Database from 'better-sqlite3';
@@ -67,6 +67,25 @@ export interface ChunkStatements {
   readonly deleteRecordsFrom: Database.Statement<[jobId: string, fromIndex: number]>;
   readonly deleteChunksFrom: Database.Statement<[jobId: string, fromIndex: number]>;
   readonly deleteFinal: Database.Statement<[jobId: string]>;
+
+  // Generated manifests' listings (migration 7).
+  readonly listing: Database.Statement<[jobId: string], ListingRow>;
+  /** replaces the position unless the stored one scanned more (a stale lister never moves it back) */
+  readonly putListing: Database.Statement<[jobId: string, cursorJson: string, scanned: number, done: number, updatedMs: number]>;
+  readonly deleteListing: Database.Statement<[jobId: string]>;
+  readonly setGeneratedManifest: Database.Statement<[json: string, jobId: string]>;
+  /** chunks with their records from an index on, for readChunkRecords */
+  readonly recordsPage: Database.Statement<
+    [jobId: string, fromIndex: number, limit: number],
+    { chunk_index: number; task_count: number; locator_json: string; body: Buffer | null }
+  >;
+}
+
+export interface ListingRow {
+  readonly cursor_json: string;
+  readonly scanned: number;
+  readonly done: number;
+  readonly updated_ms: number;
 }
 
 export function prepareChunkStatements(db: Database.Database): ChunkStatements {
@@ -159,5 +178,20 @@ export function prepareChunkStatements(db: Database.Database): ChunkStatements {
     deleteRecordsFrom: db.prepare('DELETE FROM job_chunk_records WHERE job_id = ? AND chunk_index >= ?'),
     deleteChunksFrom: db.prepare('DELETE FROM job_chunks WHERE job_id = ? AND chunk_index >= ?'),
     deleteFinal: db.prepare('DELETE FROM job_chunk_sets WHERE job_id = ?'),
+
+    listing: db.prepare('SELECT cursor_json, scanned, done, updated_ms FROM job_listings WHERE job_id = ?'),
+    putListing: db.prepare(
+      `INSERT INTO job_listings (job_id, cursor_json, scanned, done, updated_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (job_id) DO UPDATE SET cursor_json = excluded.cursor_json, scanned = excluded.scanned,
+         done = excluded.done, updated_ms = excluded.updated_ms
+       WHERE excluded.scanned >= job_listings.scanned`,
+    ),
+    deleteListing: db.prepare('DELETE FROM job_listings WHERE job_id = ?'),
+    setGeneratedManifest: db.prepare('UPDATE jobs SET generated_manifest_json = ? WHERE id = ?'),
+    recordsPage: db.prepare(
+      `SELECT c.chunk_index, c.task_count, c.locator_json, r.body FROM job_chunks c
+       LEFT JOIN job_chunk_records r ON r.job_id = c.job_id AND r.chunk_index = c.chunk_index
+       WHERE c.job_id = ? AND c.chunk_index >= ? ORDER BY c.chunk_index LIMIT ?`,
+    ),
   };
 }

@@ -1,12 +1,9 @@
 /**
- * The SQLite schema, as numbered, append-only migrations kept in this module (so the build ships
- * them without copying .sql files), and the runner that applies them at open.
+ * The SQLite schema of the job store, as numbered, append-only migrations kept in this module (so
+ * the build ships them without copying .sql files), applied at open by the shared runner
+ * (src/lib/sqlite-migrations.ts: one IMMEDIATE transaction per migration, newer files refused).
  *
- * Rules: never edit or renumber a migration that has shipped; add the next number instead. Each
- * migration runs in its own IMMEDIATE transaction that first inserts its ledger row, so a second
- * process racing on the same file waits for the write lock, then sees the row and steps back. A
- * database whose ledger holds numbers this version does not know was written by a newer
- * s3batch and is refused, rather than half-understood.
+ * Rules: never edit or renumber a migration that has shipped; add the next number instead.
  *
  * Conventions (STYLE.md, house conventions): times are integer epoch milliseconds in `*_ms`
  * columns; everything that is filtered, sorted or guarded is an explicit column; what is only
@@ -15,13 +12,10 @@
  */
 import type Database from 'better-sqlite3';
 
+import { migrate as runMigrations, NewerSchemaError, type Migration } from '../../lib/sqlite-migrations.js';
 import { SqliteStoreError } from './sqlite-store-error.js';
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
@@ -197,11 +191,20 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    // Reserved for the listing checkpoints of issue 13 (generated manifests), built on another
-    // branch: the runner needs 1..N with no gap. Merging that branch replaces this entry.
     version: 7,
-    name: 'reserved',
-    sql: '',
+    name: 'manifest generator listings',
+    sql: `
+      -- Where a generated manifest's listing of its source bucket stands (issue 13): written by
+      -- addChunks in the transaction that stores the chunks cut up to that position, so that a
+      -- crash resumes the listing from exactly what was committed. Deleted with the chunks.
+      CREATE TABLE job_listings (
+        job_id      TEXT    NOT NULL PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        cursor_json TEXT    NOT NULL,
+        scanned     INTEGER NOT NULL CHECK (scanned >= 0),
+        done        INTEGER NOT NULL CHECK (done IN (0, 1)),
+        updated_ms  INTEGER NOT NULL
+      ) STRICT;
+    `,
   },
   {
     version: 8,
@@ -226,64 +229,15 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   },
 ] satisfies Migration[]);
 
-const LEDGER_SQL = `
-  CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER NOT NULL PRIMARY KEY,
-    name       TEXT    NOT NULL,
-    applied_ms INTEGER NOT NULL
-  ) STRICT
-`;
-
-/** Checks the list itself: versions are 1, 2, 3 … in order, with no gap. */
-export function assertMigrationsWellFormed(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new Error(`SQLite migration #${i} has version ${m.version}; expected ${i + 1}`);
-    }
-  });
-}
-
 /**
- * Applies every pending migration, each in one IMMEDIATE transaction. Returns the versions
- * applied by this call (empty when the database was already up to date).
+ * Applies every pending job-store migration (or those given). Returns the versions applied by
+ * this call; a file migrated by a newer s3batch is SqliteStoreError('NewerSchema').
  */
-export function migrate(
-  db: Database.Database,
-  nowMs: number,
-  migrations: readonly Migration[] = MIGRATIONS,
-): number[] {
-  assertMigrationsWellFormed(migrations);
-  db.transaction(() => db.exec(LEDGER_SQL)).immediate();
-
-  const appliedVersions = (): Set<number> =>
-    new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
-
-  const known = new Set(migrations.map((m) => m.version));
-  const unknown = [...appliedVersions()].filter((v) => !known.has(v)).sort((a, b) => a - b);
-  if (unknown.length > 0) {
-    throw new SqliteStoreError(
-      'NewerSchema',
-      `The database ${db.name} was migrated by a newer version of s3batch (migrations ${unknown.join(', ')} are ` +
-        `unknown to this version, which knows 1..${migrations.length}). Upgrade s3batch to open it.`,
-    );
+export function migrate(db: Database.Database, nowMs: number, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  try {
+    return runMigrations(db, nowMs, migrations);
+  } catch (err) {
+    if (err instanceof NewerSchemaError) throw new SqliteStoreError('NewerSchema', err.message, { cause: err });
+    throw err;
   }
-
-  const insertLedger = db.prepare<[number, string, number]>(
-    'INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)',
-  );
-  const isApplied = db.prepare<[number], number>('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
-  const applied: number[] = [];
-  for (const m of migrations) {
-    const ran = db
-      .transaction(() => {
-        // Re-checked under the write lock: another process may have applied it meanwhile.
-        if (isApplied.get(m.version) !== undefined) return false;
-        insertLedger.run(m.version, m.name, nowMs);
-        db.exec(m.sql);
-        return true;
-      })
-      .immediate();
-    if (ran) applied.push(m.version);
-  }
-  return applied;
 }

@@ -18,6 +18,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { Job } from '../../domain/job.js';
+import { assertTransition } from '../../domain/job-lifecycle.js';
 import { decideStatusRequest, isTerminal, type JobStatus, type RequestedJobStatus } from '../../domain/job-status.js';
 import type { S3Tag } from '../../domain/job-spec.js';
 import {
@@ -165,6 +166,7 @@ function createSqliteJobStore(
           state.confirmed_early = 1;
           break;
         case 'transition':
+          assertTransition(jobId, from, outcome.to);
           state = stateAfterStatusChange(row, from, outcome.to, nowMs);
           break;
       }
@@ -186,6 +188,7 @@ function createSqliteJobStore(
           current,
         );
       }
+      assertTransition(jobId, current, to);
       return writeState(row, applyPatch(stateAfterStatusChange(row, current, to, nowMs), patch));
     },
   );
@@ -283,6 +286,9 @@ function createSqliteJobStore(
     deleteTags: (accountId, jobId, nowMs) => run(() => setTags(accountId, jobId, [], nowMs)),
 
     getSecret: (name) => run(() => Buffer.from(getSecretTx.immediate(name))),
+
+    // One process on this machine's clock: no skew to measure.
+    databaseTimeMs: () => run(() => undefined),
 
     ...chunks,
 

@@ -11,6 +11,7 @@ import {
   writeAttributesFromHeaders,
 } from '../headers.js';
 import { doc, iso, listPartsXml } from '../render.js';
+import { replicaFromHeaders } from '../replica-headers.js';
 import { replyEmpty, replyXml } from '../reply.js';
 import { bodyOf, header, integrityOf, queryInt, readXmlBody, requireContentLength, type S3Request } from '../request.js';
 import { all, asElement, root, text } from '../xml-in.js';
@@ -32,12 +33,14 @@ export async function createMultipartUpload(r: S3Request): Promise<void> {
   const attrs = writeAttributesFromHeaders(r);
   const checksumAlgorithm = checksumAlgorithmHeader(r, 'x-amz-checksum-algorithm');
   const checksumType = checksumTypeHeader(r);
+  const replica = replicaFromHeaders(r);
   const { uploadId } = await r.store.createMultipartUpload(r.account, {
     bucket: r.bucket,
     key: r.key,
     ...attrs,
     ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     ...(checksumType ? { checksumType } : {}),
+    ...(replica !== undefined ? { replica } : {}),
   });
   const upload = (await r.store.listParts(r.account, r.bucket, r.key, uploadId, { maxParts: 0 })).upload;
   replyXml(r, doc('InitiateMultipartUploadResult', { Bucket: r.bucket, Key: r.key, UploadId: uploadId }), {

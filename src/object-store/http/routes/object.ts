@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { BufferedBody } from '../../buffered-body.js';
 import { checksumHeader, checksumMember } from '../../checksums.js';
 import { S3Error, invalidArgument } from '../../errors.js';
-import type { Conditions, GetObjectOptions, HeadObjectResult, ObjectInfo, ObjectRef } from '../../object-store.js';
+import type { Conditions, GetObjectOptions, HeadObjectResult, ObjectInfo, ObjectRef, ReplicaWrite } from '../../object-store.js';
+import { replicaFromHeaders } from '../replica-headers.js';
 import type { XmlOutElement } from '../../../lib/xml.js';
 import {
   checksumAlgorithmHeader,
@@ -34,13 +35,19 @@ export function checksumHeaders(checksum: { algorithm: Parameters<typeof checksu
   return { [checksumHeader(checksum.algorithm)]: checksum.value, ...(checksum.type ? { 'x-amz-checksum-type': checksum.type } : {}) };
 }
 
+const replicaOf = (r: S3Request): { replica?: ReplicaWrite } => {
+  const replica = replicaFromHeaders(r);
+  return replica !== undefined ? { replica } : {};
+};
+
 export async function putObject(r: S3Request): Promise<void> {
   requireContentLength(r);
+  const replica = replicaOf(r);
   const attrs = writeAttributesFromHeaders(r);
   const { body, trailer, decodedLength } = bodyOf(r);
   const result = await r.store.putObject(
     r.account,
-    { bucket: r.bucket, key: r.key, ...attrs, integrity: integrityOf(r, trailer, decodedLength), conditions: writeConditions(r) },
+    { bucket: r.bucket, key: r.key, ...attrs, integrity: integrityOf(r, trailer, decodedLength), conditions: writeConditions(r), ...replica },
     body,
   );
   replyEmpty(r, 200, { ETag: result.etag, 'x-amz-version-id': result.versionId, ...checksumHeaders(result.checksum), ...encryptionHeaders(result.encryption) });
