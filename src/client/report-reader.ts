@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { JobDescriptor } from '@aws-sdk/client-s3-control';
 import { parse } from 'csv-parse';
+import type { ReportRow } from '../domain/report-row.js';
 import { bucketOfArn, trimSlashes, type S3Location } from './s3-url.js';
 
 export type ReportTaskStatus = 'succeeded' | 'failed';
@@ -19,16 +20,7 @@ export interface ReportIndex {
 }
 
 /** A report row, in the column order AWS writes: Bucket,Key,VersionId,TaskStatus,HTTPStatusCode,ErrorCode,ResultMessage. */
-export interface ReportRow {
-  readonly bucket: string;
-  /** As the manifest had it (URL-encoded for CSV and Inventory manifests). */
-  readonly key: string;
-  readonly versionId: string;
-  readonly taskStatus: string;
-  readonly httpStatus: string;
-  readonly errorCode: string;
-  readonly resultMessage: string;
-}
+export type { ReportRow };
 
 export class ReportError extends Error {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 /**
  * The shapes the dashboard's internal API answers with: the one definition the server (src/dashboard)
- * and the pages (ui/) both compile against. Types only; it imports nothing.
+ * and the pages (ui/) both compile against. Types only (and the domain's report row).
  */
 
 export interface JobSummaryView {
@@ -60,16 +60,9 @@ export interface ReportFiles {
   readonly results: readonly ReportFile[];
 }
 
-/** A report row, in AWS's column order: Bucket,Key,VersionId,TaskStatus,HTTPStatusCode,ErrorCode,ResultMessage. */
-export interface ReportRowView {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId: string;
-  readonly taskStatus: string;
-  readonly httpStatus: string;
-  readonly errorCode: string;
-  readonly resultMessage: string;
-}
+/** A report row, in AWS's column order (the one type the CLI's report reader also uses). */
+export type { ReportRow as ReportRowView } from '../domain/report-row.js';
+import type { ReportRow as ReportRowView } from '../domain/report-row.js';
 
 export interface FailedRowsPage {
   readonly total: number;

@@ -3,36 +3,38 @@
  * (migration 2), over the store's pool. The same semantics as the SQLite store's
  * dashboard-operations.ts, checked by the one contract suite.
  */
-import type { DashboardSession, JobStore } from '../job-store.js';
+import type { JobStore, ListJobsQuery } from '../job-store.js';
 import { JOB_COLUMN_LIST, rowToJob, type JobRow } from '../rows/job-row.js';
+import { checkLimit, rowToSession, sessionToRow, type SessionRow } from '../rows/session-row.js';
 import type { Db } from './connection.js';
 
 export type DashboardOperations = Pick<JobStore, 'searchJobs' | 'createSession' | 'useSession' | 'deleteSession' | 'deleteExpiredSessions'>;
 
-interface SessionRow {
-  id: string;
-  account_id: string;
-  access_key_id: string;
-  csrf_token: string;
-  created_ms: number;
-  last_seen_ms: number;
-  idle_expires_ms: number;
-  absolute_expires_ms: number;
-}
-
-const toSession = (r: SessionRow): DashboardSession => ({
-  id: r.id,
-  accountId: r.account_id,
-  accessKeyId: r.access_key_id,
-  csrfToken: r.csrf_token,
-  createdMs: r.created_ms,
-  lastSeenMs: r.last_seen_ms,
-  idleExpiresMs: r.idle_expires_ms,
-  absoluteExpiresMs: r.absolute_expires_ms,
-});
-
-function checkLimit(what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${what}: limit must be a non-negative integer, got ${value}`);
+/**
+ * The SELECT of one page of an account's jobs, newest first (listJobs), narrowed to those whose id
+ * or Description holds `text` when it is given (searchJobs).
+ */
+export function jobPageSql(query: ListJobsQuery, text?: string): { sql: string; params: unknown[] } {
+  const params: unknown[] = [query.accountId];
+  const where = ['account_id = $1'];
+  if (text !== undefined) {
+    // strpos() rather than LIKE: the text matches as it is, with no wildcard to escape.
+    params.push(text);
+    where.push(`(strpos(lower(id), lower($2)) > 0 OR strpos(lower(coalesce(spec_json::jsonb ->> 'Description', '')), lower($2)) > 0)`);
+  }
+  if (query.statuses !== undefined && query.statuses.length > 0) {
+    params.push([...query.statuses]);
+    where.push(`status = ANY($${params.length}::text[])`);
+  }
+  if (query.after) {
+    params.push(query.after.createdMs, query.after.id);
+    where.push(`(created_ms, id) < ($${params.length - 1}, $${params.length})`);
+  }
+  params.push(query.limit);
+  return {
+    sql: `SELECT ${JOB_COLUMN_LIST} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, id DESC LIMIT $${params.length}`,
+    params,
+  };
 }
 
 export function createDashboardOperations(db: Db): DashboardOperations {
@@ -40,34 +42,16 @@ export function createDashboardOperations(db: Db): DashboardOperations {
     async searchJobs(query) {
       checkLimit('searchJobs', query.limit);
       if (query.limit === 0) return [];
-      // strpos() rather than LIKE: the text matches as it is, with no wildcard to escape.
-      const params: unknown[] = [query.accountId, query.text];
-      const where = [
-        'account_id = $1',
-        `(strpos(lower(id), lower($2)) > 0 OR strpos(lower(coalesce(spec_json::jsonb ->> 'Description', '')), lower($2)) > 0)`,
-      ];
-      if (query.statuses !== undefined && query.statuses.length > 0) {
-        params.push([...query.statuses]);
-        where.push(`status = ANY($${params.length}::text[])`);
-      }
-      if (query.after) {
-        params.push(query.after.createdMs, query.after.id);
-        where.push(`(created_ms, id) < ($${params.length - 1}, $${params.length})`);
-      }
-      params.push(query.limit);
-      const { rows } = await db.query<JobRow>(
-        `SELECT ${JOB_COLUMN_LIST} FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, id DESC LIMIT $${params.length}`,
-        params,
-      );
-      return rows.map(rowToJob);
+      const { sql, params } = jobPageSql(query, query.text);
+      return (await db.query<JobRow>(sql, params)).rows.map(rowToJob);
     },
 
     async createSession(s) {
-      if (!(s.idleExpiresMs <= s.absoluteExpiresMs)) throw new RangeError('createSession: idleExpiresMs is after absoluteExpiresMs');
+      const r = sessionToRow(s);
       await db.query(
         `INSERT INTO dashboard_sessions (id, account_id, access_key_id, csrf_token, created_ms, last_seen_ms, idle_expires_ms, absolute_expires_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [s.id, s.accountId, s.accessKeyId, s.csrfToken, s.createdMs, s.lastSeenMs, s.idleExpiresMs, s.absoluteExpiresMs],
+        [r.id, r.account_id, r.access_key_id, r.csrf_token, r.created_ms, r.last_seen_ms, r.idle_expires_ms, r.absolute_expires_ms],
       );
     },
 
@@ -79,7 +63,7 @@ export function createDashboardOperations(db: Db): DashboardOperations {
           [id, nowMs, nowMs + idleMs],
         );
         const row = rows[0];
-        if (row) return toSession(row);
+        if (row) return rowToSession(row);
         await client.query('DELETE FROM dashboard_sessions WHERE id = $1', [id]);
         return undefined;
       }),

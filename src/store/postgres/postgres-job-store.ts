@@ -20,7 +20,7 @@ import { stateAfterStatusRequest, stateAfterTransition, type JobStateParams } fr
 import { createChunkOperations } from './chunk-operations.js';
 import type { ClusterStore } from '../cluster-store.js';
 import { createPostgresCluster } from './cluster.js';
-import { createDashboardOperations } from './dashboard-operations.js';
+import { createDashboardOperations, jobPageSql } from './dashboard-operations.js';
 import { clientConfig, createDb, createPool, type Db } from './connection.js';
 import { migratePostgres, POSTGRES_MIGRATIONS } from './migrations.js';
 
@@ -226,22 +226,8 @@ function createPostgresJobStore(db: Db, now: () => number): JobStore {
     listJobs: async (query) => {
       checkLimit('listJobs', 'limit', query.limit);
       if (query.limit === 0) return [];
-      const params: unknown[] = [query.accountId];
-      const where = ['account_id = $1'];
-      if (query.statuses !== undefined && query.statuses.length > 0) {
-        params.push([...query.statuses]);
-        where.push(`status = ANY($${params.length}::text[])`);
-      }
-      if (query.after) {
-        params.push(query.after.createdMs, query.after.id);
-        where.push(`(created_ms, id) < ($${params.length - 1}, $${params.length})`);
-      }
-      params.push(query.limit);
-      const { rows } = await db.query<JobRow>(
-        `SELECT ${JOB_COLUMN_LIST} FROM jobs WHERE ${where.join(' AND ')}
-         ORDER BY created_ms DESC, id DESC LIMIT $${params.length}`,
-        params,
-      );
+      const { sql, params } = jobPageSql(query);
+      const { rows } = await db.query<JobRow>(sql, params);
       return rows.map(rowToJob);
     },
 

@@ -8,19 +8,9 @@ import type { Job } from '../../domain/job.js';
 import type { DashboardSession, JobStore, SearchJobsQuery } from '../job-store.js';
 import type { RunInStore } from './chunk-operations.js';
 import { JOB_COLUMN_LIST, rowToJob, type JobRow } from '../rows/job-row.js';
+import { checkLimit, rowToSession, sessionToRow, type SessionRow } from '../rows/session-row.js';
 
 export type DashboardOperations = Pick<JobStore, 'searchJobs' | 'createSession' | 'useSession' | 'deleteSession' | 'deleteExpiredSessions'>;
-
-interface SessionRow {
-  id: string;
-  account_id: string;
-  access_key_id: string;
-  csrf_token: string;
-  created_ms: number;
-  last_seen_ms: number;
-  idle_expires_ms: number;
-  absolute_expires_ms: number;
-}
 
 interface SearchParams {
   account_id: string;
@@ -30,17 +20,6 @@ interface SearchParams {
   after_id: string | null;
   limit: number;
 }
-
-const toSession = (r: SessionRow): DashboardSession => ({
-  id: r.id,
-  accountId: r.account_id,
-  accessKeyId: r.access_key_id,
-  csrfToken: r.csrf_token,
-  createdMs: r.created_ms,
-  lastSeenMs: r.last_seen_ms,
-  idleExpiresMs: r.idle_expires_ms,
-  absoluteExpiresMs: r.absolute_expires_ms,
-});
 
 export function createDashboardOperations(db: Database.Database, run: RunInStore): DashboardOperations {
   // instr() rather than LIKE: the text is matched as it is, with no wildcard to escape. lower() folds
@@ -70,7 +49,7 @@ export function createDashboardOperations(db: Database.Database, run: RunInStore
 
   const useTx = db.transaction((id: string, nowMs: number, idleMs: number): DashboardSession | undefined => {
     const row = touch.get({ now: nowMs, idle_until: nowMs + idleMs, id });
-    if (row) return toSession(row);
+    if (row) return rowToSession(row);
     remove.run(id);
     return undefined;
   });
@@ -78,9 +57,7 @@ export function createDashboardOperations(db: Database.Database, run: RunInStore
   return {
     searchJobs: (query: SearchJobsQuery) =>
       run((): Job[] => {
-        if (!Number.isInteger(query.limit) || query.limit < 0) {
-          throw new RangeError(`searchJobs: limit must be a non-negative integer, got ${query.limit}`);
-        }
+        checkLimit('searchJobs', query.limit);
         if (query.limit === 0) return [];
         return search
           .all({
@@ -95,23 +72,13 @@ export function createDashboardOperations(db: Database.Database, run: RunInStore
       }),
     createSession: (s) =>
       run(() => {
-        if (!(s.idleExpiresMs <= s.absoluteExpiresMs)) throw new RangeError('createSession: idleExpiresMs is after absoluteExpiresMs');
-        insertSession.run({
-          id: s.id,
-          account_id: s.accountId,
-          access_key_id: s.accessKeyId,
-          csrf_token: s.csrfToken,
-          created_ms: s.createdMs,
-          last_seen_ms: s.lastSeenMs,
-          idle_expires_ms: s.idleExpiresMs,
-          absolute_expires_ms: s.absoluteExpiresMs,
-        });
+        insertSession.run(sessionToRow(s));
       }),
     useSession: (id, nowMs, idleMs) => run(() => useTx.immediate(id, nowMs, idleMs)),
     deleteSession: (id) => run(() => remove.run(id).changes > 0),
     deleteExpiredSessions: (nowMs, limit) =>
       run(() => {
-        if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`deleteExpiredSessions: limit must be a non-negative integer, got ${limit}`);
+        checkLimit('deleteExpiredSessions', limit);
         return removeExpired.run(nowMs, limit).changes;
       }),
   };
