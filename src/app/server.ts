@@ -61,6 +61,8 @@ export interface StartOptions {
   readonly dashboardNow?: () => number;
   /** Where the dashboard's built pages are (default dist/ui of this package). */
   readonly uiDir?: string;
+  /** Bytes per part of a dashboard upload (multipart above one part): tests make it small. */
+  readonly dashboardUploadPartBytes?: number;
 }
 
 /** dist/ui of this package, from src/app/ (tests) and dist/app/ (the build) alike. */
@@ -156,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     logger,
     now: options.dashboardNow ?? options.now ?? Date.now,
+    ...(options.dashboardUploadPartBytes !== undefined ? { uploadPartBytes: options.dashboardUploadPartBytes } : {}),
   });
 
   const server = createHttpServer({

@@ -1,7 +1,8 @@
 /**
  * A CSV manifest made from a list of objects (`s3://bucket/key` URLs or `bucket/key` lines, keys
  * verbatim), written to a temporary file while it is read — so a list of any length takes no
- * memory — then uploaded with one PUT. Shared by the CLI's `--objects` and `rerun-failed`.
+ * memory — then uploaded with one PUT. Shared by the CLI's `--objects` and `rerun-failed`, and the
+ * dashboard's "make a manifest from this selection".
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { csvLine, manifestKey } from './csv.js';
-import { objectArn, parseS3Url, S3UrlError, type S3Location } from './s3-url.js';
+import { objectArn, parseS3Url, S3UrlError, trimSlashes, type S3Location } from './s3-url.js';
 
 /** A manifest row: bucket, the key as the CSV holds it (URL-encoded), and a version id. */
 export interface ManifestRow {
@@ -135,4 +136,13 @@ export async function uploadManifest(s3: S3Client, file: ManifestFile, to: S3Loc
 export function newManifestKey(prefix: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${prefix}${prefix === '' || prefix.endsWith('/') ? '' : '/'}${stamp}-${randomUUID().slice(0, 8)}.csv`;
+}
+
+/**
+ * Where a manifest made from a list of objects goes when no place is named: under `manifests/`
+ * beside the job's report, else under `s3batch/manifests/` in the first object's bucket.
+ */
+export function objectsManifestBase(file: Pick<ManifestFile, 'firstBucket'>, reportAt?: S3Location): S3Location {
+  if (reportAt !== undefined) return { bucket: reportAt.bucket, key: `${trimSlashes(reportAt.key) === '' ? '' : `${trimSlashes(reportAt.key)}/`}manifests/` };
+  return { bucket: file.firstBucket ?? '', key: 's3batch/manifests/' };
 }

@@ -40,6 +40,8 @@ export interface AccountClients {
   failedRows(job: Job, offset: number, limit: number, errorCode: string | undefined): Promise<FailedRowsPage>;
   /** The CLI's `rerun-failed`: a new job over the failed tasks; returns its id. */
   rerunFailed(job: Job): Promise<string>;
+  /** The account's own S3 (its jobs' store: embedded or remote) and S3 Control clients (the bucket browser, the wizard). */
+  of(accountId: string): { readonly s3: S3Client; readonly control: Connection['control'] };
   close(): void;
 }
 
@@ -105,6 +107,10 @@ export function createAccountClients(options: AccountClientsOptions): AccountCli
       } finally {
         await plan.manifest.dispose();
       }
+    },
+    of(accountId) {
+      const { conn, s3 } = clientsOf(accountId);
+      return { s3, control: conn.control };
     },
     close() {
       for (const { conn, s3 } of connections.values()) {

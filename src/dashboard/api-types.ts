@@ -73,3 +73,54 @@ export interface FailedRowsPage {
 export interface ApiErrorBody {
   readonly error: { readonly code: string; readonly message: string };
 }
+
+// The bucket browser and the create-job wizard (src/dashboard/buckets-api.ts).
+
+export interface BucketView {
+  readonly name: string;
+  readonly createdMs: number;
+}
+
+export interface BucketObjectView {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModifiedMs: number;
+  readonly storageClass: string;
+  readonly etag: string;
+}
+
+/** One level of a bucket under a prefix: its "folders" (common prefixes by "/") and objects. */
+export interface BucketObjectsPage {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly prefixes: readonly string[];
+  readonly objects: readonly BucketObjectView[];
+  /** The continuation token of the next page, or null on the last. */
+  readonly next: string | null;
+}
+
+export interface ObjectDetails {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly contentType: string;
+  readonly lastModifiedMs: number;
+  readonly storageClass: string;
+  readonly versionId: string | null;
+  readonly encryption: string | null;
+  readonly kmsKeyId: string | null;
+  readonly legalHold: string | null;
+  readonly retention: { readonly mode: string; readonly retainUntil: string | null } | null;
+  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  readonly versions: readonly { readonly versionId: string; readonly size: number; readonly lastModifiedMs: number; readonly isLatest: boolean }[];
+}
+
+export interface MadeManifest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly objectArn: string;
+  readonly etag: string;
+  readonly rows: number;
+  readonly fields: readonly string[];
+}

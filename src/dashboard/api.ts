@@ -17,6 +17,7 @@
  *   GET    jobs/{id}/report/file?n=   → the file (n: "index" or the result's position)
  *   GET    jobs/{id}/failed?offset=&limit=&code=  → {total, byErrorCode, rows}
  *   GET    events                     → server-sent events: `job` with a job summary
+ *   …and the bucket browser's and the wizard's routes (buckets/…, manifests, POST jobs): buckets-api.ts
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -32,6 +33,7 @@ import { sendJson } from '../http/respond.js';
 import { JobStoreError, type DashboardSession } from '../store/job-store.js';
 import { ReportError } from '../client/report-reader.js';
 import type { AccountClients } from './account-clients.js';
+import { createBucketsApi, DEFAULT_UPLOAD_PART_BYTES } from './buckets-api.js';
 import { decodeCursor, detailView, encodeCursor, summaryView } from './job-view.js';
 import type { Sessions } from './sessions.js';
 import { verifyKeyPair, type SignInThrottle } from './sign-in.js';
@@ -53,6 +55,8 @@ export interface ApiOptions {
   readonly clients: AccountClients;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Bytes per part of a browser's upload (multipart above one part). */
+  readonly uploadPartBytes?: number;
 }
 
 /** A refusal with its HTTP status and a message for people. */
@@ -76,6 +80,13 @@ interface Ctx {
 
 export function createApi(options: ApiOptions): (req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string) => Promise<void> {
   const { jobs, sessions, now } = options;
+  const buckets = createBucketsApi({
+    clientsOf: (accountId) => options.clients.of(accountId),
+    uploadPartBytes: options.uploadPartBytes ?? DEFAULT_UPLOAD_PART_BYTES,
+    refuse: (status, code, message) => new ApiError(status, code, message),
+    jsonBody,
+    send: sendJson,
+  });
 
   async function jobOf(ctx: Ctx, id: string): Promise<Job> {
     const job = await jobs.describeJob(ctx.session.accountId, id);
@@ -107,6 +118,7 @@ export function createApi(options: ApiOptions): (req: IncomingMessage, res: Serv
     }
     if (route === 'jobs' && method === 'GET') return listJobs(ctx);
     if (route === 'events' && method === 'GET') return stream(ctx);
+    if (await buckets({ req, res, url, accountId: session.accountId }, method, route)) return;
 
     const m = /^jobs\/([A-Za-z0-9-]{1,64})(?:\/(status|priority|tags|rerun-failed|report|report\/file|failed))?$/.exec(route);
     if (m) {

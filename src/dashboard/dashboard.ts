@@ -41,6 +41,8 @@ export interface DashboardOptions {
   readonly logger: Logger;
   /** The sessions' clock (tests move it to see a session expire). */
   readonly now: () => number;
+  /** Bytes per part of a browser's upload (multipart above one part; default 8 MiB). */
+  readonly uploadPartBytes?: number;
 }
 
 export interface Dashboard {
@@ -67,6 +69,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     clients,
     logger: options.logger,
     now: options.now,
+    ...(options.uploadPartBytes !== undefined ? { uploadPartBytes: options.uploadPartBytes } : {}),
   });
   return {
     async handle(req, res, target) {

@@ -45,6 +45,8 @@ export interface TestServerOptions {
   readonly objectStoreNow?: () => number;
   /** The dashboard sessions' clock, for tests that move it. */
   readonly dashboardNow?: () => number;
+  /** Bytes per part of a dashboard upload (multipart above one part), made small by tests. */
+  readonly dashboardUploadPartBytes?: number;
 }
 
 /** A clock for the embedded store that runs with real time and can be moved ahead. */
@@ -78,6 +80,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     ...(options.maxCopySourceBytes !== undefined ? { maxCopySourceBytes: options.maxCopySourceBytes } : {}),
     ...(options.objectStoreNow ? { objectStoreNow: options.objectStoreNow } : {}),
     ...(options.dashboardNow ? { dashboardNow: options.dashboardNow } : {}),
+    ...(options.dashboardUploadPartBytes !== undefined ? { dashboardUploadPartBytes: options.dashboardUploadPartBytes } : {}),
   });
   running.add(server);
   const close = server.close.bind(server);

@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream';
 import { CreateJobCommand, type CreateJobCommandInput, type JobManifest, type JobManifestFieldName, type JobReport } from '@aws-sdk/client-s3-control';
 import type { Connection } from '../../client/connection.js';
 import { besideManifest, createJobInput, existingManifest, manifestAt, NO_REPORT, reportTo } from '../../client/create-request.js';
-import { newManifestKey, objectsListRows, uploadManifest, writeManifestFile } from '../../client/manifest-writer.js';
-import { parseS3Url, trimSlashes, type S3Location } from '../../client/s3-url.js';
+import { newManifestKey, objectsListRows, objectsManifestBase, uploadManifest, writeManifestFile } from '../../client/manifest-writer.js';
+import { parseS3Url, type S3Location } from '../../client/s3-url.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import { generatorOf, strayFilterFlag, type GenerateFlags } from './generate-flags.js';
@@ -131,9 +131,7 @@ async function fromFlags(flags: CreateFlags, conn: Connection, out: Output): Pro
     try {
       const base = flags.manifestTo !== undefined
         ? parseS3Url(flags.manifestTo, '--manifest-to')
-        : reportAt !== undefined
-          ? { bucket: reportAt.bucket, key: `${trimSlashes(reportAt.key) === '' ? '' : `${trimSlashes(reportAt.key)}/`}manifests/` }
-          : { bucket: file.firstBucket ?? '', key: 's3batch/manifests/' };
+        : objectsManifestBase(file, reportAt);
       manifestLocation = { bucket: base.bucket, key: newManifestKey(base.key) };
       const etag = flags.dryRun ? file.md5 : (await uploadManifest(conn.s3, file, manifestLocation)).etag;
       manifest = manifestAt(manifestLocation, etag, 'csv', file.fields);
