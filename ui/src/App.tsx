@@ -7,14 +7,19 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { SessionView } from '../../src/dashboard/api-types.js';
 import { api, ApiError, setCsrfToken, whenSignedOut } from './api.js';
 import { openLiveUpdates } from './live.js';
+import { BucketBrowser, Buckets } from './pages/Buckets.js';
 import { JobDetail } from './pages/JobDetail.js';
 import { JobsList } from './pages/JobsList.js';
+import { Wizard } from './pages/Wizard.js';
 import { Link, match, useRouter, type Route } from './router.js';
 
 const ROUTES: readonly Route[] = [
   { pattern: '', render: () => <JobsList /> },
   { pattern: 'jobs', render: () => <JobsList /> },
   { pattern: 'jobs/:id', render: ({ id }) => <JobDetail id={id ?? ''} /> },
+  { pattern: 'buckets', render: () => <Buckets /> },
+  { pattern: 'buckets/:bucket', render: ({ bucket }) => <BucketBrowser key={bucket} bucket={bucket ?? ''} /> },
+  { pattern: 'wizard', render: () => <Wizard /> },
 ];
 
 async function readSession(): Promise<SessionView | null> {
@@ -84,6 +89,16 @@ function Frame({ session }: { session: SessionView }) {
             <li>
               <Link to="jobs" aria-current={location.path === '' || location.path.startsWith('jobs') ? 'page' : undefined}>
                 Jobs
+              </Link>
+            </li>
+            <li>
+              <Link to="wizard" aria-current={location.path === 'wizard' ? 'page' : undefined}>
+                Create job
+              </Link>
+            </li>
+            <li>
+              <Link to="buckets" aria-current={location.path.startsWith('buckets') ? 'page' : undefined}>
+                Buckets
               </Link>
             </li>
           </ul>

@@ -14,6 +14,9 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** The session's CSRF token, for a request made without api() (an upload with progress). */
+export const csrf = (): string | undefined => csrfToken;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,

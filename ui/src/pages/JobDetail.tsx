@@ -385,6 +385,9 @@ function Actions({ job }: { job: JobDetailView }) {
             Re-run {count(job.failedTasks)} failed task{job.failedTasks === 1 ? '' : 's'}
           </button>
         )}
+        <Link to={`wizard?clone=${encodeURIComponent(job.id)}`} role="button" className="secondary outline">
+          Clone
+        </Link>
         {!ended && (
           <form className="priority" onSubmit={savePriority}>
             <label>
