@@ -6,7 +6,7 @@
  * Control API validates it and answers in its own words. `?clone=<job id>` starts from a job.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import type { JobDetailView } from '../../../src/dashboard/api-types.js';
 import { api } from '../api.js';
 import { Link, useRouter } from '../router.js';
@@ -194,10 +194,12 @@ function TextField({ value, onChange, path, label, hint, kind = 'text' }: FieldP
 
 function SelectField({ value, onChange, path, label, options }: FieldProps & { options: readonly string[] }) {
   const v = getAt(value, path);
+  // (Labelled by id, not by wrapping: a wrapping label's name would include the chosen option.)
+  const id = useId();
   return (
-    <label>
-      {label}
-      <select value={v === undefined ? '' : String(v)} onChange={(e) => onChange(setAt(value, path, e.currentTarget.value))}>
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={v === undefined ? '' : String(v)} onChange={(e) => onChange(setAt(value, path, e.currentTarget.value))}>
         <option value="">(not set)</option>
         {options.map((o) => (
           <option key={o} value={o}>
@@ -205,7 +207,7 @@ function SelectField({ value, onChange, path, label, options }: FieldProps & { o
           </option>
         ))}
       </select>
-    </label>
+    </>
   );
 }
 
@@ -449,9 +451,9 @@ export function Wizard() {
   } else if (step === 1) {
     body = (
       <>
-        <label>
-          Operation
-          <select
+        <label htmlFor="wizard-operation">Operation</label>
+        <select
+            id="wizard-operation"
             value={state.operation}
             onChange={(e) => {
               const operation = e.currentTarget.value as Operation;
@@ -464,7 +466,6 @@ export function Wizard() {
               </option>
             ))}
           </select>
-        </label>
         <OperationForm key={state.operation} operation={state.operation} params={state.params} onChange={(params) => set({ params })} />
       </>
     );
