@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: the README's pictures of the dashboard (docs/images/dashboard-*.png),
  * taken with Debian's Chromium at 1280×800 and 390×844 (a phone) from a real server running a few
- * jobs: finished with failed tasks, running, awaiting confirmation.
+ * jobs: finished with failed tasks, running, awaiting confirmation — and the bucket browser and
+ * the create-job wizard.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, S3ControlClient, type CreateJobCommandInput } from '@aws-sdk/client-s3-control';
@@ -95,6 +96,21 @@ async function main(): Promise<void> {
     await page.getByRole('link', { name: 'Tag the 2024 trip photos' }).click();
     await page.getByRole('heading', { name: 'Failed tasks' }).waitFor();
     await page.screenshot({ path: path.join(OUT, 'dashboard-job.png'), fullPage: true });
+
+    await page.goto(`${server.url}/_s3batch/ui/buckets/photos?prefix=${encodeURIComponent('2024/trip/')}`);
+    await page.getByRole('button', { name: 'Details of 2024/trip/IMG_04001.jpg' }).click();
+    for (const n of ['04000', '04001', '04002']) await page.getByLabel(`Select 2024/trip/IMG_${n}.jpg`).check();
+    await page.getByRole('table', { name: 'Object tags' }).waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-buckets.png') });
+    await page.getByRole('button', { name: 'Make a manifest from this selection (3)' }).click();
+    await page.getByRole('button', { name: 'Create a job with this manifest' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel("Tags (they replace the object's tags)").fill('album=trip-2024\nreviewed=yes');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Description').fill('Mark the reviewed photos');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByTestId('request-json').waitFor();
+    await page.screenshot({ path: path.join(OUT, 'dashboard-wizard.png'), fullPage: true });
     await context.close();
 
     const phone = await newPage(launched.browser, server.url, { width: 390, height: 844 });
@@ -104,7 +120,7 @@ async function main(): Promise<void> {
     await phone.page.waitForTimeout(2500);
     await phone.page.screenshot({ path: path.join(OUT, 'dashboard-phone.png') });
     await phone.context.close();
-    console.log(`wrote ${OUT}/dashboard-jobs.png, dashboard-job.png, dashboard-phone.png`);
+    console.log(`wrote ${OUT}/dashboard-jobs.png, dashboard-job.png, dashboard-buckets.png, dashboard-wizard.png, dashboard-phone.png`);
   } finally {
     await launched.close();
     s3.destroy();
