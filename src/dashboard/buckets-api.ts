@@ -314,7 +314,12 @@ export function createBucketsApi(options: BucketsApiOptions): BucketsApi {
     if (route === 'jobs' && method === 'POST') return createJob(call).then(() => true);
     const m = /^buckets\/([^/]{1,255})\/(objects|object|object\/download)$/.exec(route);
     if (!m) return false;
-    const bucket = decodeURIComponent(m[1] as string);
+    let bucket: string;
+    try {
+      bucket = decodeURIComponent(m[1] as string);
+    } catch {
+      throw refuse(400, 'InvalidBucketName', 'The bucket name in the path is not URL-encoded UTF-8');
+    }
     const what = m[2];
     if (what === 'objects' && method === 'GET') await listObjects(call, bucket);
     else if (what === 'object' && method === 'GET') await details(call, bucket);
