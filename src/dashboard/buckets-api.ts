@@ -281,6 +281,7 @@ export function createBucketsApi(options: BucketsApiOptions): BucketsApi {
    */
   async function createJob(call: BucketsCall): Promise<void> {
     const body = await options.jsonBody(call.req);
+    checkRequestShape(body, refuse);
     const input = withDates({ ...body, AccountId: call.accountId }, (field) => refuse(400, 'InvalidRequest', `${field}: not a date (give an ISO 8601 time)`)) as unknown as CreateJobCommandInput;
     const filled = createJobInput({
       accountId: call.accountId,
@@ -329,6 +330,31 @@ export function createBucketsApi(options: BucketsApiOptions): BucketsApi {
     else return false;
     return true;
   };
+}
+
+/** CreateJobRequest's members and the JSON type of each (the CLI refuses an unknown one as well). */
+const REQUEST_MEMBERS: Readonly<Record<string, 'object' | 'string' | 'number' | 'boolean' | 'array'>> = {
+  AccountId: 'string',
+  ConfirmationRequired: 'boolean',
+  Operation: 'object',
+  Report: 'object',
+  ClientRequestToken: 'string',
+  Manifest: 'object',
+  Description: 'string',
+  Priority: 'number',
+  RoleArn: 'string',
+  Tags: 'array',
+  ManifestGenerator: 'object',
+};
+
+/** The top level of the JSON, checked before the SDK serializes it (it would drop or mangle a wrong type). */
+function checkRequestShape(body: Record<string, unknown>, refuse: BucketsApiOptions['refuse']): void {
+  for (const [name, value] of Object.entries(body)) {
+    const want = REQUEST_MEMBERS[name];
+    if (want === undefined) throw refuse(400, 'InvalidRequest', `${name}: not a member of CreateJobRequest (${Object.keys(REQUEST_MEMBERS).join(', ')})`);
+    const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    if (got !== want) throw refuse(400, 'InvalidRequest', `${name}: must be ${want === 'array' || want === 'object' ? 'an' : 'a'} ${want}, not ${got}`);
+  }
 }
 
 /** The request's timestamps (ISO strings in JSON) as the SDK's Dates: the filter's and the retention's. */

@@ -113,6 +113,12 @@ describe('dashboard: bucket browser API', () => {
       .catch((e: Error) => e);
     expect(refused.body.error.message).toBe((direct as Error).message);
     expect(refused.body.error.message).toMatch(/Priority/);
+
+    // Shapes the SDK cannot serialize are refused too, never a 500.
+    for (const odd of [{ ...request, Operation: 'tag them' }, { ...request, Manifest: 5 }, { ...request, Priority: 'high' }, { ...request, Tags: {} }]) {
+      const answer = await api.call('POST', 'jobs', odd);
+      expect(answer.status, JSON.stringify(odd)).toBe(400);
+    }
   });
 
   it('keeps account B out of account A buckets', async () => {
