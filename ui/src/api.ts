@@ -32,6 +32,8 @@ let onSignedOut: () => void = () => undefined;
 export function whenSignedOut(listener: () => void): void {
   onSignedOut = listener;
 }
+/** For a request made without api(): the session was found gone. */
+export const signedOut = (): void => onSignedOut();
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };

@@ -7,7 +7,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type DragEvent, type FormEvent } from 'react';
 import type { BucketObjectsPage, BucketView, MadeManifest, ObjectDetails } from '../../../src/dashboard/api-types.js';
-import { api, API, ApiError, csrf, qs } from '../api.js';
+import { api, API, ApiError, csrf, qs, signedOut } from '../api.js';
 import { when } from '../format.js';
 import { Link, useRouter } from '../router.js';
 
@@ -104,6 +104,7 @@ function sendFile(bucket: string, key: string, file: File, progress: (loaded: nu
     xhr.upload.onprogress = (e) => progress(e.loaded);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      if (xhr.status === 401) signedOut();
       let message = `The server answered ${xhr.status}`;
       try {
         message = (JSON.parse(xhr.responseText) as { error: { message: string } }).error.message;
