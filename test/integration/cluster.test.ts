@@ -5,6 +5,8 @@
  * refuses at start-up: a worker on SQLite, a live node's id, and a node without
  * S3BATCH_STORAGE_ENDPOINT while another serves the embedded store (naming its URL).
  */
+import os from 'node:os';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { createBuckets, createTaggingJob, describe as describeJob, putAll, reportRows, until } from '../helpers/engine-jobs.js';
@@ -129,5 +131,13 @@ describe('a cluster of processes', () => {
     expect(((await health.json()) as { status: string }).status).toBe('ok');
     const api = await fetch(`${joined.url}/v20180820/jobs`);
     expect(api.status).toBe(404);
+  });
+
+  it('names a store node that listens on every address by its host name, not 127.0.0.1', async () => {
+    const env = database();
+    const first = await startNodeProcess('serve', { ...env, S3BATCH_HOST: '0.0.0.0' });
+    const port = new URL(first.url!).port;
+    const refused = await refusedStart('serve', env);
+    expect(refused.stderr).toContain(`set S3BATCH_STORAGE_ENDPOINT=http://${os.hostname()}:${port}`);
   });
 });
