@@ -123,7 +123,7 @@ describe('README', () => {
       }
     }
     control.destroy();
-  });
+  }, 180_000);
 
   it.skipIf(!hasCli || !hasBoto3)('the client recipes (AWS CLI v2, boto3, AWS SDK for JavaScript v3) run as written', async () => {
     const server = await startTestServer({ S3BATCH_CREDENTIALS: '123456789012:s3batch:s3batch-secret' });
