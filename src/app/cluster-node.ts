@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 
 import type { JobEventMap, JobEvents } from '../domain/events.js';
-import type { LiveProgress } from '../domain/job.js';
+import { withLiveProgress, type LiveProgress } from '../domain/job.js';
 import type { ClusterEvent, ClusterStore, LiveChunkProgress, NodeRole, StoreNode } from '../store/cluster-store.js';
 import type { JobStore } from '../store/job-store.js';
 import { StartupError } from './startup-error.js';
@@ -98,6 +98,10 @@ export async function joinCluster(options: ClusterNodeOptions): Promise<ClusterN
     events.on('job:created', (p) => publish('job:created', p, {})),
     events.on('job:statusChanged', (p) => publish('job:statusChanged', p, { from: p.from })),
     events.on('job:priorityChanged', (p) => publish('job:priorityChanged', p, { fromPriority: p.from })),
+    // Progress (at most about once a second per running job and node) and tag changes reach the
+    // other nodes' dashboards too, so a page served by one node moves with tasks run on another.
+    events.on('job:progress', (p) => publish('job:progress', p, {})),
+    events.on('job:tagsChanged', (p) => publish('job:tagsChanged', p, {})),
   ];
   const receive = async (e: ClusterEvent): Promise<void> => {
     if (e.node === nodeId) return;
@@ -111,11 +115,32 @@ export async function joinCluster(options: ClusterNodeOptions): Promise<ClusterN
       const payload = { job, from: (e.from ?? job.status) as JobEventMap['job:statusChanged']['from'], to: job.status };
       fromElsewhere.add(payload);
       events.emit('job:statusChanged', payload);
-    } else {
+    } else if (e.event === 'job:priorityChanged') {
       const payload = { job, from: e.fromPriority ?? job.priority, to: job.priority };
       fromElsewhere.add(payload);
       events.emit('job:priorityChanged', payload);
+    } else if (e.event === 'job:progress') {
+      // The stored counts plus what every node has in flight (the sender's included), as DescribeJob adds them.
+      const payload = { job: withLiveProgress(job, await inFlight(job.id)) };
+      fromElsewhere.add(payload);
+      events.emit('job:progress', payload);
+    } else if (e.event === 'job:tagsChanged') {
+      const payload = { job };
+      fromElsewhere.add(payload);
+      events.emit('job:tagsChanged', payload);
     }
+  };
+  /** Every node's in-flight counts of the job: the others' from the database, this one's from its engine. */
+  const inFlight = async (jobId: string): Promise<LiveProgress | undefined> => {
+    const others = (await cluster.readLiveProgress([jobId], nodeId, now() - LIVE_FRESH_MS)).get(jobId);
+    const here = (options.liveChunks?.() ?? []).filter((c) => c.jobId === jobId);
+    if (here.length === 0) return others;
+    const sum = { succeeded: others?.succeeded ?? 0, failed: others?.failed ?? 0 };
+    for (const c of here) {
+      sum.succeeded += c.succeeded;
+      sum.failed += c.failed;
+    }
+    return sum;
   };
   const unsubscribe = await cluster.subscribe(
     (e) => void receive(e).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not read the job of an event from another node')),

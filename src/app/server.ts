@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { fileURLToPath } from 'node:url';
@@ -198,9 +199,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = `http://${host}:${port}`;
   selfUrl = `http://${ipOf(config.host)}:${port}`;
   if (cluster && member) {
+    // What the other nodes are told to reach: a node listening on every address is named by its
+    // host name (127.0.0.1 would name the reader's own machine); else the address it listens on.
+    const clusterUrl = isWildcard(config.host) ? `http://${os.hostname()}:${port}` : selfUrl;
     try {
-      await member.setUrl(selfUrl);
-      if (config.storage.endpoint === undefined) await claimStoreNode(cluster, dataDir.nodeId, selfUrl, options.now ?? Date.now);
+      await member.setUrl(clusterUrl);
+      if (config.storage.endpoint === undefined) await claimStoreNode(cluster, dataDir.nodeId, clusterUrl, options.now ?? Date.now);
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await engine.close();
@@ -243,6 +247,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 }
 
 /** An address of this server to connect to (a wildcard listen address is reached on loopback). */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]' || host === '';
+}
+
 function ipOf(host: string): string {
   if (host === '0.0.0.0' || host === 'localhost' || host === '') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';

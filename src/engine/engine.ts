@@ -208,17 +208,33 @@ export function createEngine(options: EngineOptions): Engine {
     ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
     operations: limits.operations,
     stopped: () => stopped,
-    background: (job: Job, listing: Promise<unknown>) => keepListing(job, listing),
+    background: (job: Job, listing: Promise<unknown>) => keepListing(job, () => listing),
   };
 
-  function keepListing(job: Job, listing: Promise<unknown>): void {
+  /**
+   * Lists the job's generated manifest on this node, unless another node lists it: with a cluster,
+   * under the lock `listing <id>`, held until the listing ends. Two listers of one job would cut
+   * different chunks under the same indexes once the bucket changed between them (ChunkConflict,
+   * failing the job). The preparer hands its listing over before anything is listed, so the
+   * preparing node holds the lock before the job leaves Preparing and another node's scan
+   * (resumeListings) finds it taken — and takes it once that node is gone.
+   */
+  function keepListing(job: Job, listing: () => Promise<unknown>): void {
+    const run = options.exclusive ? options.exclusive(`listing ${job.id}`, listing) : listing().then((value) => ({ ran: true as const, value }));
     listings.set(
       job.id,
-      listing
-        .catch((err: unknown) => ctx.logger.error({ jobId: job.id, err }, 'listing a generated manifest failed'))
-        .finally(() => {
+      run
+        .then(
+          (outcome) => outcome.ran,
+          (err: unknown) => {
+            ctx.logger.error({ jobId: job.id, err }, 'listing a generated manifest failed');
+            return true;
+          },
+        )
+        .then((ranHere) => {
           listings.delete(job.id);
-          wake();
+          // Listed elsewhere: looked at again on a later round (a wake would spin on the lock).
+          if (ranHere) wake();
         }),
     );
   }
@@ -237,8 +253,10 @@ export function createEngine(options: EngineOptions): Engine {
         listed.add(job.id);
         continue;
       }
-      ctx.logger.info({ jobId: job.id, scanned: checkpoint?.scanned ?? 0 }, 'resuming the listing of a generated manifest');
-      keepListing(job, resumeListing(ctx, job, prepareOptions));
+      keepListing(job, () => {
+        ctx.logger.info({ jobId: job.id, scanned: checkpoint?.scanned ?? 0 }, 'resuming the listing of a generated manifest');
+        return resumeListing(ctx, job, prepareOptions);
+      });
     }
   }
 

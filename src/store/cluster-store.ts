@@ -40,7 +40,7 @@ export interface StoreNode {
  * receiver re-reads the job.
  */
 export interface ClusterEvent {
-  readonly event: 'job:created' | 'job:statusChanged' | 'job:priorityChanged';
+  readonly event: 'job:created' | 'job:statusChanged' | 'job:priorityChanged' | 'job:progress' | 'job:tagsChanged';
   readonly jobId: string;
   readonly accountId: string;
   /** the node that emitted it (receivers ignore their own) */

@@ -5,9 +5,12 @@
  * refuses at start-up: a worker on SQLite, a live node's id, and a node without
  * S3BATCH_STORAGE_ENDPOINT while another serves the embedded store (naming its URL).
  */
+import os from 'node:os';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { createBuckets, createTaggingJob, describe as describeJob, putAll, reportRows, until } from '../helpers/engine-jobs.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { refusedStart, startNodeProcess } from '../helpers/node-process.js';
 import { dropSchema, postgresUrl, testSchemaName } from '../helpers/postgres.js';
 import { controlClient, remoteStoreEnv, startTestServer } from '../helpers/server.js';
@@ -71,6 +74,39 @@ describe('a cluster of processes', () => {
     expect(rows.filter((r) => /,failed,404,NoSuchKey,/.test(r))).toHaveLength(300);
   }, 180_000);
 
+  it('lists a generated manifest on one node at a time: the other takes the listing over only once the lister died', async () => {
+    const store = await startTestServer();
+    const s3 = s3Client(store);
+    await createBuckets(s3);
+    const keys = Array.from({ length: 3_000 }, (_, i) => `obj/${String(i).padStart(4, '0')}`);
+    await putAll(s3, keys);
+    // The listing's pages after the first are held: the job runs its first chunks while listing.
+    const proxy = await startFaultProxy({ target: store.url });
+    const later = proxy.gate((r) => r.method === 'GET' && r.path.startsWith('/data?') && r.path.includes('list-type=2') && r.path.includes('start-after='));
+    const env = { ...database(), ...remoteStoreEnv(proxy.url), S3BATCH_LEASE_MS: '2000', S3BATCH_CHUNK_SIZE: '250' };
+    const a = await startNodeProcess('serve', env);
+    const b = await startNodeProcess('serve', env);
+    const viaB = controlClient({ url: b.url! });
+    const jobId = await createTaggingJob(s3, controlClient({ url: a.url! }), [], {
+      Manifest: undefined,
+      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::data', EnableManifestOutput: false } },
+    });
+    await until(viaB, jobId, ['Active', 'Complete'], 30_000);
+    // Both nodes scan for listings that stopped (every second); neither may start a second one.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const resumed = (n: typeof a) => n.logs.filter((l) => l.msg === 'resuming the listing of a generated manifest').length;
+    expect([later.held, resumed(a) + resumed(b)]).toEqual([1, 0]);
+    // The node that lists may be either: A is killed, and the listing goes on (B resumes it if A held it).
+    await a.kill();
+    later.open();
+    const job = await until(viaB, jobId, ['Complete', 'Failed'], 60_000);
+    expect(job.Status, JSON.stringify(job.FailureReasons)).toBe('Complete');
+    expect(job.ProgressSummary).toMatchObject({ TotalNumberOfTasks: 3_000, NumberOfTasksSucceeded: 3_000, NumberOfTasksFailed: 0 });
+    const rows = await reportRows(s3, jobId);
+    expect(rows.map((r) => decodeURIComponent(r.split(',')[1]!)).sort()).toEqual(keys);
+    await proxy.close();
+  }, 120_000);
+
   it('refuses a worker on SQLite, a live node’s id, and a second embedded store, naming the store to use', async () => {
     const onSqlite = await refusedStart('worker', {});
     expect(onSqlite.code).toBe(1);
@@ -95,5 +131,13 @@ describe('a cluster of processes', () => {
     expect(((await health.json()) as { status: string }).status).toBe('ok');
     const api = await fetch(`${joined.url}/v20180820/jobs`);
     expect(api.status).toBe(404);
+  });
+
+  it('names a store node that listens on every address by its host name, not 127.0.0.1', async () => {
+    const env = database();
+    const first = await startNodeProcess('serve', { ...env, S3BATCH_HOST: '0.0.0.0' });
+    const port = new URL(first.url!).port;
+    const refused = await refusedStart('serve', env);
+    expect(refused.stderr).toContain(`set S3BATCH_STORAGE_ENDPOINT=http://${os.hostname()}:${port}`);
   });
 });

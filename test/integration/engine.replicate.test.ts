@@ -1,5 +1,5 @@
 /**
- * S3ReplicateObject end to end on the embedded store, through the AWS SDK v3: rules with prefix
+ * S3ReplicateObject end to end on the embedded store, through the AWS SDK v3 (and boto3): rules with prefix
  * and tag filters and priorities; replicas read back with data, metadata, tags, ACL, Object Lock
  * settings and the source's version id; COMPLETED on the source and REPLICA on the copy; an object
  * no rule matches, and a bucket without configuration, failing their tasks with a clear message;
@@ -21,7 +21,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createBuckets, manifestKey, reportRows, runCsvJob } from '../helpers/engine-jobs.js';
-import { ACCOUNT_A, ACCOUNT_B, controlClient, startTestServer } from '../helpers/server.js';
+import { hasBoto3, runPython } from '../helpers/python.js';
+import { ACCOUNT_A, ACCOUNT_B, REGION, controlClient, startTestServer } from '../helpers/server.js';
 import { bodyBytes, s3Client } from '../object-store/helpers.js';
 
 const ROLE = `arn:aws:iam::${ACCOUNT_A.accountId}:role/replication`;
@@ -120,6 +121,17 @@ describe('S3ReplicateObject on the embedded store', () => {
 
     for (const VersionId of [v1.VersionId, v2.VersionId]) {
       expect((await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'docs/a b.txt', VersionId }))).ReplicationStatus).toBe('COMPLETED');
+    }
+    if (hasBoto3) {
+      // boto3 reads the same: the replica's version id, its status, its metadata; the source COMPLETED.
+      const script = `
+import json, sys, boto3
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="${REGION}", aws_access_key_id="${ACCOUNT_A.accessKeyId}", aws_secret_access_key="${ACCOUNT_A.secretAccessKey}")
+r = s3.head_object(Bucket="blue", Key="docs/a b.txt", VersionId=sys.argv[2])
+o = s3.head_object(Bucket="src", Key="docs/a b.txt", VersionId=sys.argv[2])
+print(json.dumps([r["VersionId"], r["ReplicationStatus"], r["Metadata"], o["ReplicationStatus"]]))
+`;
+      expect(JSON.parse(await runPython(script, [server.url, v2.VersionId!]))).toEqual([v2.VersionId, 'REPLICA', { colour: 'blue' }, 'COMPLETED']);
     }
 
     // Run again: the replicas are replaced, not added (one version per source version).

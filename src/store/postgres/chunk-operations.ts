@@ -20,7 +20,6 @@ import {
   REPORT_PART_STATUSES,
   type ChunkCounts,
   type ChunkOutcome,
-  type JobStore,
   type ListingCheckpoint,
   type StoredChunkRecords,
   type ReportLength,
@@ -45,24 +44,9 @@ import {
   type ChunkRow,
   type ProgressRow,
 } from '../rows/chunk-rules.js';
+import type { ChunkOperations } from '../rows/chunk-rules.js';
 import type { Db } from './connection.js';
 
-export type ChunkOperations = Pick<
-  JobStore,
-  | 'addChunks'
-  | 'claimChunks'
-  | 'renewLeases'
-  | 'releaseChunk'
-  | 'releaseLeasesOf'
-  | 'completeChunk'
-  | 'checkpointChunk'
-  | 'chunkCounts'
-  | 'readReportParts'
-  | 'reportLength'
-  | 'deleteChunks'
-  | 'listingCheckpoint'
-  | 'readChunkRecords'
->;
 
 /** Report parts read per query: a few hundred KB, never the whole report. */
 const REPORT_PAGE_PARTS = 8;

@@ -10,9 +10,28 @@ import {
   type ChunkCheckpoint,
   type ChunkOutcome,
   type ClaimedChunk,
+  type JobStore,
   type NewChunk,
 } from '../job-store.js';
 import { CorruptRowError } from './job-row.js';
+
+/** The JobStore methods each store's chunk operations implement (store/sqlite, store/postgres). */
+export type ChunkOperations = Pick<
+  JobStore,
+  | 'addChunks'
+  | 'claimChunks'
+  | 'renewLeases'
+  | 'releaseChunk'
+  | 'releaseLeasesOf'
+  | 'completeChunk'
+  | 'checkpointChunk'
+  | 'chunkCounts'
+  | 'readReportParts'
+  | 'reportLength'
+  | 'deleteChunks'
+  | 'listingCheckpoint'
+  | 'readChunkRecords'
+>;
 
 /** The `job_chunks` row, every column. */
 export interface ChunkRow {

@@ -27,7 +27,6 @@ import {
   type ChunkOutcome,
   type ClaimedChunk,
   type CompleteChunkResult,
-  type JobStore,
   type ListingCheckpoint,
   type RenewLeasesResult,
   type ReportLength,
@@ -52,23 +51,8 @@ import {
   type PreparedChunk,
   type PreparedListing,
 } from '../rows/chunk-rules.js';
+import type { ChunkOperations } from '../rows/chunk-rules.js';
 
-export type ChunkOperations = Pick<
-  JobStore,
-  | 'addChunks'
-  | 'claimChunks'
-  | 'renewLeases'
-  | 'releaseChunk'
-  | 'releaseLeasesOf'
-  | 'completeChunk'
-  | 'checkpointChunk'
-  | 'chunkCounts'
-  | 'readReportParts'
-  | 'reportLength'
-  | 'deleteChunks'
-  | 'listingCheckpoint'
-  | 'readChunkRecords'
->;
 
 /** Runs `fn` against the open database; every failure becomes a rejection (the store's `run`). */
 export type RunInStore = <T>(fn: () => T) => Promise<T>;
