@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { REPLICA_STATUS_HEADER, REPLICA_VERSION_ID_HEADER } from '../domain/replication.js';
+import { REPLICA_STATUS_HEADER, REPLICA_VERSION_ID_HEADER, type ReplicationConfiguration, type ReplicationFilter, type ReplicationRule, type ReplicationTag } from '../domain/replication.js';
 import { createSigner, sha256Hex } from '../lib/sigv4/index.js';
 import { parseXml, type XmlValue } from '../lib/xml.js';
 import { networkFailure } from './failure-kind.js';
@@ -41,6 +41,7 @@ import {
   type ListObjectsOptions,
   type ListVersionsOptions,
   type ObjectHead,
+  type PortObjectLock,
   type ObjectRef,
   type PortAcl,
   type PortRetention,
@@ -149,6 +150,29 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
     };
   }
 
+  /** HeadObject's answer (its body drained); a status other than 200 is an S3PortError (HEAD has no error body). */
+  async function headResponse(ref: ObjectRef, opts: ReadOptions = {}): Promise<http.IncomingMessage> {
+    const res = await send('HEAD', objectPath(ref), versionQuery(ref), requestPayerHeader(opts.requestPayer), undefined);
+    res.resume();
+    if (res.statusCode !== 200) {
+      throw new S3PortError(defaultCode(res.statusCode ?? 0), res.statusCode ?? 0, `HeadObject s3://${ref.bucket}/${ref.key}: HTTP ${res.statusCode}`);
+    }
+    return res;
+  }
+
+  function fullHead(res: http.IncomingMessage): ObjectHead {
+    const lastModified = Date.parse(String(res.headers['last-modified'] ?? ''));
+    const storageClass = res.headers['x-amz-storage-class'];
+    return {
+      ...head(res),
+      metadata: metadataFromHeaders(res.headers),
+      storageClass: typeof storageClass === 'string' ? storageClass : 'STANDARD',
+      ...(Number.isNaN(lastModified) ? {} : { lastModified }),
+      encryption: encryptionFromHeaders(res.headers),
+      ...replicationFromHeaders(res.headers),
+    };
+  }
+
   const versionQuery = (ref: ObjectRef): string => (ref.versionId ? `versionId=${encodeURIComponent(ref.versionId)}` : '');
   /** `tagging` / `acl` / `restore`, plus the version: the canonical query is sorted, and each < `versionId`. */
   const subresource = (name: string, ref: ObjectRef): string => (ref.versionId ? `${name}=&${versionQuery(ref)}` : `${name}=`);
@@ -166,21 +190,7 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       return { ...head(res), ...(opts.partNumber !== undefined && Number.isInteger(partsCount) && partsCount > 0 ? { partsCount } : {}), body: res };
     },
     async headObject(ref: ObjectRef, opts: ReadOptions = {}) {
-      const res = await send('HEAD', objectPath(ref), versionQuery(ref), requestPayerHeader(opts.requestPayer), undefined);
-      res.resume();
-      if (res.statusCode !== 200) {
-        throw new S3PortError(defaultCode(res.statusCode ?? 0), res.statusCode ?? 0, `HeadObject s3://${ref.bucket}/${ref.key}: HTTP ${res.statusCode}`);
-      }
-      const lastModified = Date.parse(String(res.headers['last-modified'] ?? ''));
-      const storageClass = res.headers['x-amz-storage-class'];
-      return {
-        ...head(res),
-        metadata: metadataFromHeaders(res.headers),
-        storageClass: typeof storageClass === 'string' ? storageClass : 'STANDARD',
-        ...(Number.isNaN(lastModified) ? {} : { lastModified }),
-        encryption: encryptionFromHeaders(res.headers),
-        ...replicationFromHeaders(res.headers),
-      };
+      return fullHead(await headResponse(ref, opts));
     },
     async putObject(ref, body: Buffer | Readable, opts: PutObjectOptions = {}) {
       const headers: Record<string, string> = {};
@@ -373,8 +383,29 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
       };
       },
     replication: {
-      getBucketReplication: () => Promise.reject(notOverHttp('GetBucketReplication')),
-      getReplicationSource: () => Promise.reject(notOverHttp('a replication source')),
+      // A source on a remote store (MinIO, Ceph, AWS, another s3batch): the rules, the version and
+      // its tags are read with S3's own calls; its status cannot be set (S3 has no call for it).
+      async getBucketReplication(bucket: string) {
+        const res = await send('GET', `/${encodeURIComponent(bucket)}`, 'replication=', {}, undefined);
+        if (res.statusCode !== 200) return fail(res, `GetBucketReplication s3://${bucket}`);
+        return replicationFromDocument(parseXml(await readText(res)).ReplicationConfiguration);
+      },
+      async getReplicationSource(ref: ObjectRef) {
+        const res = await headResponse(ref);
+        const found = fullHead(res);
+        // The version itself from here on: a newer write to the key cannot slip in between.
+        const pinned = { bucket: ref.bucket, key: ref.key, ...(found.versionId !== undefined ? { versionId: found.versionId } : {}) };
+        const { tags } = await client.getObjectTagging(pinned);
+        return {
+          head: found,
+          tags,
+          // The ACL is not read: its grantees are the remote store's canonical ids, which mean
+          // nothing (or someone else) on the destination; the replica gets the destination's default ACL.
+          grants: [],
+          lock: lockFromHeaders(res.headers),
+          ...(found.replicationStatus !== undefined ? { replicationStatus: found.replicationStatus } : {}),
+        };
+      },
       setReplicationStatus: () => Promise.reject(notOverHttp('x-amz-replication-status')),
       async putReplica(request: PutReplicaRequest, body: Readable) {
         const what = `PutObject (replica) s3://${request.bucket}/${request.key}`;
@@ -416,9 +447,9 @@ export function createHttpS3Client(options: HttpS3ClientOptions): HttpS3Client {
   return client;
 }
 
-/** The replication calls s3batch makes only in-process: S3 has no HTTP call to set a replication status. */
+/** The replication call S3 has no HTTP request for (setting a replication status); replicate.ts leaves the status unset. */
 function notOverHttp(what: string): S3PortError {
-  const message = `s3batch replicates from buckets of its embedded store only: ${what} is not read or written over HTTP`;
+  const message = `S3 has no request that sets ${what}: a source on a remote store keeps the status it had`;
   return new S3PortError('NotImplemented', 501, message, { storeMessage: message });
 }
 
@@ -508,6 +539,64 @@ function encryptionFromHeaders(headers: http.IncomingHttpHeaders): NonNullable<O
     ...(headers['x-amz-server-side-encryption-bucket-key-enabled'] === 'true' ? { bucketKeyEnabled: true } : {}),
     ...(headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined ? { customerKey: true } : {}),
   };
+}
+
+/** The version's Object Lock settings as HeadObject sends them (x-amz-object-lock-*). */
+function lockFromHeaders(headers: http.IncomingHttpHeaders): PortObjectLock {
+  const mode = headers['x-amz-object-lock-mode'];
+  const until = Date.parse(String(headers['x-amz-object-lock-retain-until-date'] ?? ''));
+  const hold = headers['x-amz-object-lock-legal-hold'];
+  return {
+    ...(mode === 'GOVERNANCE' || mode === 'COMPLIANCE' ? { mode } : {}),
+    ...(Number.isNaN(until) ? {} : { retainUntil: until }),
+    ...(hold === 'ON' || hold === 'OFF' ? { legalHold: hold === 'ON' } : {}),
+  };
+}
+
+/**
+ * A remote store's ReplicationConfiguration (GetBucketReplication), read leniently: what S3
+ * Batch Replication needs of each rule (ID, priority, status, prefix or filter, destination), and
+ * members it does not use (ReplicationTime, Metrics…) passed over. The embedded store's own parser
+ * (object-store/http/routes/replication.ts) validates what is put, and refuses those members.
+ */
+function replicationFromDocument(config: XmlValue | undefined): ReplicationConfiguration {
+  const tagOf = (t: XmlValue): ReplicationTag => ({ key: leaf(field(t, 'Key')), value: leaf(field(t, 'Value')) });
+  const statusOf = (v: XmlValue | undefined): 'Enabled' | 'Disabled' | undefined => {
+    const s = leaf(field(v, 'Status'));
+    return s === 'Enabled' || s === 'Disabled' ? s : undefined;
+  };
+  const rules = list(field(config, 'Rule')).map((r): ReplicationRule => {
+    const filter = field(r, 'Filter');
+    const and = field(filter, 'And');
+    const tag = field(filter, 'Tag');
+    const prefix = field(r, 'Prefix');
+    const dest = field(r, 'Destination');
+    const priority = Number(leaf(field(r, 'Priority')));
+    const account = leaf(field(dest, 'Account'));
+    const storageClass = leaf(field(dest, 'StorageClass'));
+    const deleteMarkers = statusOf(field(r, 'DeleteMarkerReplication'));
+    let parsedFilter: ReplicationFilter | undefined;
+    if (and !== undefined) {
+      const andPrefix = field(and, 'Prefix');
+      parsedFilter = { and: { ...(andPrefix !== undefined ? { prefix: leaf(andPrefix) } : {}), tags: list(field(and, 'Tag')).map(tagOf) } };
+    } else if (tag !== undefined) parsedFilter = { tag: tagOf(tag) };
+    else if (filter !== undefined) parsedFilter = { prefix: leaf(field(filter, 'Prefix')) };
+    return {
+      ...(field(r, 'ID') !== undefined ? { id: leaf(field(r, 'ID')) } : {}),
+      ...(Number.isInteger(priority) && field(r, 'Priority') !== undefined ? { priority } : {}),
+      status: leaf(field(r, 'Status')) === 'Enabled' ? 'Enabled' : 'Disabled',
+      ...(prefix !== undefined && parsedFilter === undefined ? { prefix: leaf(prefix) } : {}),
+      ...(parsedFilter !== undefined ? { filter: parsedFilter } : {}),
+      destination: {
+        bucket: leaf(field(dest, 'Bucket')),
+        ...(account !== '' ? { account } : {}),
+        ...(storageClass !== '' ? { storageClass } : {}),
+        ...(field(dest, 'AccessControlTranslation') !== undefined ? { ownerOverride: 'Destination' as const } : {}),
+      },
+      ...(deleteMarkers !== undefined ? { deleteMarkerReplication: deleteMarkers } : {}),
+    };
+  });
+  return { role: leaf(field(config, 'Role')), rules };
 }
 
 const REPLICATION_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REPLICA'] as const;

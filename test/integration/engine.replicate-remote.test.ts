@@ -3,7 +3,8 @@
  * a second s3batch server, which keeps the source's version id and the REPLICA status through
  * s3batch's replica extension (a 17 MiB object goes as a multipart upload); s3rver, a store that
  * is no s3batch, which gets the data, metadata and tags and nothing of the extension; and a
- * destination that answers 503 at first, whose tasks are retried.
+ * destination that answers 503 at first, whose tasks are retried. And a source on a remote store
+ * (its rules, versions and tags read over S3's own calls; its status left as it was).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -21,11 +22,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { createBuckets, runCsvJob } from '../helpers/engine-jobs.js';
+import { createBuckets, reportRowsAt, runCsvJob } from '../helpers/engine-jobs.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { capturingLogger } from '../helpers/logs.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
-import { ACCOUNT_A, REGION, controlClient, startTestServer, type TestServer } from '../helpers/server.js';
+import { ACCOUNT_A, REGION, controlClient, remoteStoreEnv, startTestServer, type TestServer } from '../helpers/server.js';
 import { bodyBytes, s3Client } from '../object-store/helpers.js';
 
 const ROLE = `arn:aws:iam::${ACCOUNT_A.accountId}:role/replication`;
@@ -135,5 +136,44 @@ describe('S3ReplicateObject to other stores', () => {
     expect(refused).toBe(2);
     const head = await farS3.send(new HeadObjectCommand({ Bucket: 'far', Key: 'k' }));
     expect([head.VersionId, head.ReplicationStatus]).toEqual([put.VersionId, 'REPLICA']);
+  });
+
+  it('from a remote store: the rules, the version and its tags read over HTTP; a bucket without rules fails its tasks', async () => {
+    // `store` stands for MinIO or Ceph: the job server's account runs on it (S3BATCH_STORAGE_ENDPOINT).
+    const store = await startTestServer();
+    const storeS3 = s3Client(store);
+    await createBuckets(storeS3, ['manifests', 'reports', 'plain']);
+    await versioned(storeS3, 'src');
+    await versioned(storeS3, 'copies');
+    await storeS3.send(
+      new PutBucketReplicationCommand({
+        Bucket: 'src',
+        ReplicationConfiguration: {
+          Role: ROLE,
+          Rules: [
+            { ID: 'docs', Priority: 2, Status: 'Enabled', Filter: { And: { Prefix: 'docs/', Tags: [{ Key: 'keep', Value: 'yes' }] } }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::copies', StorageClass: 'STANDARD_IA' } },
+            { ID: 'off', Priority: 1, Status: 'Disabled', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' }, Destination: { Bucket: 'arn:aws:s3:::copies' } },
+          ],
+        },
+      }),
+    );
+    const doc = await storeS3.send(new PutObjectCommand({ Bucket: 'src', Key: 'docs/a.txt', Body: 'a document', Metadata: { origin: 'scanner' }, Tagging: 'keep=yes' }));
+    await storeS3.send(new PutObjectCommand({ Bucket: 'src', Key: 'docs/b.txt', Body: 'untagged' }));
+    await storeS3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'p.txt', Body: 'no rules here' }));
+
+    const server = await startTestServer(remoteStoreEnv(store.url), undefined, { engine: true });
+    const job = await runCsvJob(storeS3, controlClient(server), ['src,docs/a.txt', 'src,docs/b.txt', 'plain,p.txt'], { S3ReplicateObject: {} });
+    expect([job.Status, job.ProgressSummary?.NumberOfTasksSucceeded, job.ProgressSummary?.NumberOfTasksFailed]).toEqual(['Complete', 1, 2]);
+    const rows = await reportRowsAt(storeS3, job.JobId, 'out');
+    expect(rows.find((r) => r.includes('docs/b.txt'))).toMatch(/failed,400,NoMatchingReplicationRule,No enabled replication rule of bucket src matches the key docs\/b\.txt \(no tags\)/);
+    expect(rows.find((r) => r.includes('p.txt'))).toMatch(/failed,404,ReplicationConfigurationNotFoundError,/);
+
+    // The replica on the same remote store (another s3batch: the replica extension keeps the version id and REPLICA).
+    const replica = await storeS3.send(new HeadObjectCommand({ Bucket: 'copies', Key: 'docs/a.txt' }));
+    expect([replica.VersionId, replica.ReplicationStatus, replica.StorageClass, replica.Metadata]).toEqual([doc.VersionId, 'REPLICA', 'STANDARD_IA', { origin: 'scanner' }]);
+    expect((await bytes(storeS3, 'copies', 'docs/a.txt')).toString()).toBe('a document');
+    expect((await storeS3.send(new GetObjectTaggingCommand({ Bucket: 'copies', Key: 'docs/a.txt' }))).TagSet).toEqual([{ Key: 'keep', Value: 'yes' }]);
+    // S3 has no call that sets a replication status: the remote source keeps none.
+    expect((await storeS3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'docs/a.txt' }))).ReplicationStatus).toBeUndefined();
   });
 });
