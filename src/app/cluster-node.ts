@@ -41,6 +41,11 @@ export interface ClusterNode {
   setUrl(url: string): Promise<void>;
   /** The other nodes' in-flight counts of these jobs (JobServiceOptions.otherNodesProgress). */
   otherNodesProgress(jobIds: readonly string[]): Promise<ReadonlyMap<string, LiveProgress>>;
+  /**
+   * False once another process took this node's id after its heartbeat went stale (a node that
+   * hung, then woke): from then on it claims no chunks, since its leases are the other's now.
+   */
+  holdsIdentity(): boolean;
   /** Stops the heartbeat, the event bridge and the progress writes, and deregisters. */
   close(): Promise<void>;
 }
@@ -76,10 +81,14 @@ export async function joinCluster(options: ClusterNodeOptions): Promise<ClusterN
     timers.push(t);
   };
 
+  let identityHeld = true;
   every(HEARTBEAT_MS, async () => {
     try {
       if (!(await cluster.heartbeat(nodeId, instance, now()))) {
-        logger.error({ nodeId }, 'another process took this node id after its heartbeat went stale: two processes now use it; stop one');
+        if (identityHeld) {
+          logger.error({ nodeId }, 'another process took this node id after its heartbeat went stale: this one claims no more work; restart it (with its own S3BATCH_NODE_ID)');
+        }
+        identityHeld = false;
       }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'heartbeat: the database did not answer');
@@ -172,6 +181,7 @@ export async function joinCluster(options: ClusterNodeOptions): Promise<ClusterN
       url = u;
       await cluster.registerNode({ ...self, url }, now(), NODE_STALE_MS);
     },
+    holdsIdentity: () => identityHeld,
     otherNodesProgress: (jobIds) => cluster.readLiveProgress(jobIds, nodeId, now() - LIVE_FRESH_MS),
     async close() {
       if (closed) return;

@@ -41,6 +41,8 @@ export interface EngineDeps {
   readonly now?: () => number;
   /** With several nodes: the cluster-wide lock (ClusterStore.exclusive) for preparing and finalizing. */
   readonly exclusive?: EngineOptions['exclusive'];
+  /** With several nodes: false once another process took this node's id (ClusterNode.holdsIdentity). */
+  readonly mayClaim?: EngineOptions['mayClaim'];
 }
 
 export function wireEngine(deps: EngineDeps): WiredEngine {
@@ -75,6 +77,7 @@ export function wireEngine(deps: EngineDeps): WiredEngine {
     },
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
+    ...(deps.mayClaim ? { mayClaim: deps.mayClaim } : {}),
   });
   return {
     start: () => engine.start(),

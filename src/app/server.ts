@@ -134,6 +134,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     selfUrl: () => selfUrl,
     ...(options.now ? { now: options.now } : {}),
     ...(cluster ? { exclusive: cluster.exclusive.bind(cluster) } : {}),
+    ...(member ? { mayClaim: member.holdsIdentity } : {}),
   });
   engineRef.current = engine;
   const jobs = createJobService({

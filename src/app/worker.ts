@@ -77,6 +77,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       selfUrl: () => config.storage.endpoint ?? '',
       now,
       exclusive: cluster.exclusive.bind(cluster),
+      mayClaim: member.holdsIdentity,
     });
     engineRef.current = engine;
     cleanups.push(() => engine.close());

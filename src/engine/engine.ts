@@ -54,6 +54,11 @@ export interface EngineOptions {
    * several nodes, one prepares a job and one finalizes it (writes its report). Absent: one node.
    */
   readonly exclusive?: <T>(key: string, fn: () => Promise<T>) => Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /**
+   * Whether this node may claim chunks, besides the clock check: with several nodes, false once
+   * another process took this node's id (its leases are that process's now). Absent: always.
+   */
+  readonly mayClaim?: () => boolean;
 }
 
 export interface Engine {
@@ -100,6 +105,7 @@ export function createEngine(options: EngineOptions): Engine {
   // its own back at start). Renewed at half-life.
   const leaseMs = options.limits?.leaseMs ?? 10_000;
   // Leases are stamped with this node's clock: refuse claims while it disagrees with the database's.
+  const extraClaimGate = options.mayClaim;
   const skewGuard = createClockSkewGuard({
     store: ctx.store,
     now: ctx.now,
@@ -113,7 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     fairness: new EventLoopYield(),
     perJobConcurrency: options.limits?.perJobConcurrency ?? globalConcurrency,
     leaseMs,
-    mayClaim: skewGuard.claimsAllowed,
+    mayClaim: extraClaimGate ? () => skewGuard.claimsAllowed() && extraClaimGate() : skewGuard.claimsAllowed,
     chunkClaimBatch: options.limits?.chunkClaimBatch ?? 2,
     idleMs: Math.min(pollMs, 200),
     wait: realSleep,

@@ -2,14 +2,15 @@
  * The cluster's event bridge (src/app/cluster-node.ts) between two nodes on one PostgreSQL schema,
  * each with its own in-process event channel: what one node emits — status, priority, progress,
  * tags — reaches the other's channel (which feeds its dashboard's live views) with the job re-read
- * from the store, and is not sent back.
+ * from the store, and is not sent back. And a node whose id another process took (after its
+ * heartbeat went stale) stops claiming work.
  */
 import { randomUUID } from 'node:crypto';
 
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { joinCluster, type ClusterNode } from '../../src/app/cluster-node.js';
+import { HEARTBEAT_MS, joinCluster, NODE_STALE_MS, type ClusterNode } from '../../src/app/cluster-node.js';
 import { createJobEvents, type JobEventName, type JobEvents } from '../../src/domain/events.js';
 import type { Job } from '../../src/domain/job.js';
 import { openPostgresStores } from '../../src/store/postgres/index.js';
@@ -85,6 +86,27 @@ describe('the cluster event bridge', () => {
       expect(atY).toHaveLength(4);
     } finally {
       for (const close of closers.reverse()) await close();
+    }
+  });
+});
+
+describe('node identity', () => {
+  it('a node whose id another process took after its heartbeat went stale holds it no more (the engine's claim gate, wired in server.ts and worker.ts)', async () => {
+    const { jobs, cluster } = await openPostgresStores({ connectionString: url, schema, maxConnections: 3 });
+    const nodeId = `taken-${randomUUID()}`;
+    const member = await joinCluster({ cluster, store: jobs, events: createJobEvents(() => undefined), nodeId, role: 'worker', logger: pino({ level: 'silent' }), now: Date.now });
+    try {
+      expect(member.holdsIdentity()).toBe(true);
+      // Another process, 20 s later by its clock: this node's heartbeat is stale there, so it takes the id.
+      const later = Date.now() + 20_000;
+      const taken = await cluster.registerNode({ id: nodeId, instance: 'intruder', role: 'worker', url: undefined, host: 'elsewhere', pid: 1, startedMs: later }, later, NODE_STALE_MS);
+      expect(taken).toEqual({ registered: true });
+      const end = Date.now() + 3 * HEARTBEAT_MS;
+      while (member.holdsIdentity() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(member.holdsIdentity()).toBe(false);
+    } finally {
+      await member.close();
+      await jobs.close();
     }
   });
 });
