@@ -91,7 +91,7 @@ describe('the cluster event bridge', () => {
 });
 
 describe('node identity', () => {
-  it('a node whose id another process took after its heartbeat went stale holds it no more (the engine's claim gate, wired in server.ts and worker.ts)', async () => {
+  it('a node whose id another process took after its heartbeat went stale holds it no more (the engine’s claim gate, wired in server.ts and worker.ts)', async () => {
     const { jobs, cluster } = await openPostgresStores({ connectionString: url, schema, maxConnections: 3 });
     const nodeId = `taken-${randomUUID()}`;
     const member = await joinCluster({ cluster, store: jobs, events: createJobEvents(() => undefined), nodeId, role: 'worker', logger: pino({ level: 'silent' }), now: Date.now });
