@@ -77,6 +77,13 @@ export function openLiveUpdates(client: QueryClient, onSessionLost: () => void):
   const open = (): void => {
     source = new EventSource(`${API}events`);
     source.addEventListener('job', (e) => apply(JSON.parse((e as MessageEvent<string>).data) as JobSummaryView));
+    // Once the stream listens (and after every reconnect), what was read before it may be stale: an
+    // event can fall between a page's first fetch and the stream's start (a short job completing
+    // while the page loads). Reading the shown jobs again then closes that gap.
+    source.onopen = () => {
+      void client.invalidateQueries({ queryKey: ['job'] });
+      void client.invalidateQueries({ queryKey: ['jobs'] });
+    };
     source.onerror = () => {
       // CLOSED: the server refused to reconnect (the session expired) — ask who we are, then retry.
       if (source?.readyState === EventSource.CLOSED && !closed) {
