@@ -22,7 +22,7 @@ import { createServiceEndpoints } from '../service/service-endpoints.js';
 import type { JobStore } from '../store/job-store.js';
 import { createStsApi } from '../sts/sts-api.js';
 import { claimDataDir, type DataDirClaim } from './data-dir.js';
-import { dataDirFailure, listenFailure } from './startup-error.js';
+import { dataDirFailure, listenOn } from './startup-error.js';
 import { assertStoreNodeFree, claimStoreNode, joinCluster, type ClusterNode } from './cluster-node.js';
 import { wireEngine, type WiredEngine } from './engine-wiring.js';
 import { openJobStore, type JobStoreKind } from './job-store.js';
@@ -177,13 +177,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, config.port, config.host);
   } catch (err) {
     // Nothing has started yet: give back what was opened, so that the caller (a test, or a
     // supervisor retrying) can start again on the same data dir.
@@ -193,7 +187,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store.close();
     await objects.close();
     dataDir.release();
-    throw listenFailure(err, config.host, config.port) ?? err;
+    throw err;
   }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

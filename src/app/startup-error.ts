@@ -4,10 +4,30 @@
  * prints its message as one line and exits 1 (src/cli/main.ts); anything else that fails at
  * start-up keeps its stack, because that one is a bug to report.
  */
+import type { Server } from 'node:net';
+
 export class StartupError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StartupError';
+  }
+}
+
+/**
+ * Starts `server` listening; a failure is rejected as listenFailure words it (else as it came):
+ * the one way `serve` and `worker` bind their ports.
+ */
+export async function listenOn(server: Server, port: number, host: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    throw listenFailure(err, host, port) ?? err;
   }
 }
 

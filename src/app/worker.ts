@@ -20,7 +20,7 @@ import { wireEngine, type WiredEngine } from './engine-wiring.js';
 import { openJobStore } from './job-store.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { dataDirFailure, listenFailure, StartupError } from './startup-error.js';
+import { dataDirFailure, listenOn, StartupError } from './startup-error.js';
 import { VERSION } from './version.js';
 
 export interface RunningWorker {
@@ -96,17 +96,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         onRequestDone: metrics.observeRequest,
         surfaces: { service: createServiceEndpoints({ registry: metrics.registry, version: VERSION, startedMs: Date.now() }), control: notHere, sts: notHere, s3: notHere },
       });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.workerPort, config.host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (err) {
-        throw listenFailure(err, config.host, config.workerPort ?? 0) ?? err;
-      }
+      await listenOn(server, config.workerPort, config.host);
       cleanups.push(
         () =>
           new Promise<void>((resolve) => {
